@@ -1,0 +1,41 @@
+"""Simplified / traditional script: detection per article, conversion for analysis."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import opencc
+
+# tw2s (not t2s) also converts Taiwan variants: 隨著 → 随着
+_CONFIG = "tw2s"
+
+
+@lru_cache(maxsize=1)
+def _converter() -> opencc.OpenCC:
+    return opencc.OpenCC(_CONFIG)
+
+
+def to_simplified(text: str) -> str:
+    """Simplified text of the same length (phrase conversions that change length are
+    redone character by character, so offsets survive)."""
+    out = _converter().convert(text)
+    if len(out) == len(text):
+        return out
+    conv = _converter().convert
+    return "".join(conv(c) if len(conv(c)) == 1 else c for c in text)
+
+
+def detect_script(text: str) -> str:
+    """'simplified', 'traditional', 'mixed' or 'none' (no Chinese text)."""
+    simp = to_simplified(text)
+    han = sum("\u4e00" <= c <= "\u9fff" for c in text)
+    if not han:
+        return "none"
+    changed = sum(a != b for a, b in zip(text, simp))
+    # characters that exist only in simplified script
+    back = opencc.OpenCC("s2t").convert(text)
+    simplified_only = sum(a != b for a, b in zip(text, back)) if len(back) == len(text) else 0
+    if changed >= 0.02 * han and simplified_only >= 0.02 * han:
+        return "mixed"
+    if changed >= 0.02 * han:
+        return "traditional"
+    return "simplified"

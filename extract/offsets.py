@@ -1,0 +1,77 @@
+"""Text that remembers where every character came from in the raw article.
+
+Each cleaning step rewrites spans of the current text; `MappedText.apply` composes
+the rewrite into one map, so after any number of steps every cleaned character still
+points at a raw offset.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace text[start:end] with `replacement`; `rule` names why."""
+
+    start: int
+    end: int
+    replacement: str
+    rule: str
+
+
+@dataclass
+class MappedText:
+    text: str
+    # raw offset of each character, plus one entry for the end of the text
+    starts: list[int] = field(default_factory=list)
+
+    @classmethod
+    def identity(cls, text: str, base: int = 0) -> "MappedText":
+        return cls(text, list(range(base, base + len(text) + 1)))
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        """Raw offsets covering clean text[start:end]."""
+        if end <= start:
+            return self.starts[start], self.starts[start]
+        return self.starts[start], self._raw_end(end - 1)
+
+    def _raw_end(self, i: int) -> int:
+        # a character replaced from a longer raw span ends where the next one starts
+        nxt = self.starts[i + 1]
+        return nxt if nxt > self.starts[i] else self.starts[i] + 1
+
+    def apply(self, edits: Iterable[Edit]) -> tuple["MappedText", list[tuple[Edit, int, int]]]:
+        """Apply non-overlapping edits; return the new text and each edit's raw span."""
+        out, starts, applied, pos = [], [], [], 0
+        for e in sorted(edits, key=lambda e: e.start):
+            if e.start < pos:
+                continue  # overlapping edit: the earlier one wins
+            out.append(self.text[pos:e.start])
+            starts.extend(self.starts[pos:e.start])
+            raw_s, raw_e = self.starts[e.start], self.starts[e.end]
+            out.append(e.replacement)
+            if len(e.replacement) == e.end - e.start:
+                starts.extend(self.starts[e.start:e.end])
+            else:
+                starts.extend([raw_s] * len(e.replacement))
+            applied.append((e, raw_s, raw_e))
+            pos = e.end
+        out.append(self.text[pos:])
+        starts.extend(self.starts[pos:])
+        return MappedText("".join(out), starts), applied
+
+    def slice(self, start: int, end: int) -> "MappedText":
+        return MappedText(self.text[start:end], self.starts[start:end + 1])
+
+    @staticmethod
+    def join(parts: list["MappedText"], sep: str = "\n") -> "MappedText":
+        text, starts = [], []
+        for i, p in enumerate(parts):
+            if i and sep:
+                text.append(sep)
+                starts.extend([parts[i - 1].starts[-1]] * len(sep))
+            text.append(p.text)
+            starts.extend(p.starts[:-1])
+        end = parts[-1].starts[-1] if parts else 0
+        return MappedText("".join(text), starts + [end])

@@ -1,0 +1,202 @@
+"""Lines to sections: title, meta, headings with their path, FAQ questions, body,
+reader comments, related links, disclaimers, contact lines and spam; body lines to
+sentences."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .rules import first_match, named_patterns
+
+SECTIONS = "sections.yml"
+CLAIM_SECTIONS = ("body", "comment")
+
+_CN = "一二三四五六七八九十"
+_MARKER = re.compile(
+    rf"^(?:(?P<cn>[{_CN}]{{1,3}})\s*[、.．,，:：]"
+    rf"|(?P<num>\d{{1,2}}(?:\.\d{{1,2}})+)\.?\s*"
+    rf"|(?P<one>\d{{1,2}})\s*(?:[.、．)）:：]|\s)"
+    rf"|[（(](?P<par>[{_CN}\d]{{1,3}})[)）]"
+    rf"|第(?P<ord>[{_CN}\d]{{1,3}})[步章节部分点条个][,，、:：\s]?"
+    rf"|(?P<bullet>[•·●▪◆■]))\s*"
+)
+# a bare numeral heading whose 、 was deleted: 一法律框架与基本立场
+_BARE_CN = re.compile(rf"^(?P<cn>[{_CN}])(?![般些定旦直样种个次起切方面是致同线])")
+# ASCII ? and ! end a sentence unless mojibake continues right after them
+_SENTENCE_END = re.compile(r"(?:[。！？]|[!?](?![A-Za-z\u0080-\u024f]))+[”」』\"'）)]*|[:：]\s+(?=\S)|[;；]\s+(?=\S)")
+_LABEL = re.compile(r"^([^,，。:：;；]{2,14})[:：]\s*(?=\S)")
+_HEADING_MAX = 40
+
+
+@dataclass
+class Block:
+    """One line of the article with its section kind."""
+
+    idx: int
+    kind: str  # title, meta, heading, question, body, comment, comment_header, links, disclaimer, contact, spam, blank
+    rule: str
+    raw_start: int
+    raw_end: int
+    text: str  # cleaned, simplified
+    level: int = 0
+    marker: str = ""
+    label: str = ""  # inline label before a colon: 「一、委托: …」
+    heading_path: tuple[str, ...] = ()
+    commenter: str | None = None
+    comment_date: str | None = None
+    comment_idx: int | None = None
+
+
+@dataclass
+class Sentence:
+    idx: int
+    block: Block
+    start: int  # offsets in the block's clean text
+    end: int
+    text: str
+    raw_start: int = 0
+    raw_end: int = 0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def section(self) -> str:
+        return self.block.kind
+
+
+def marker_level(m: re.Match) -> int:
+    if m.group("cn") or m.group("ord"):
+        return 2
+    if m.group("num"):
+        return 2 + m.group("num").count(".")
+    return 3
+
+
+def split_marker(text: str, heading_like: bool) -> tuple[str, int, str]:
+    """(marker, level, rest) of a numbered line; ('', 0, text) when not numbered."""
+    m = _MARKER.match(text)
+    if m:
+        return m.group(0), marker_level(m), text[m.end():]
+    if heading_like:
+        m = _BARE_CN.match(text)
+        if m and len(text) > 3:
+            return m.group(0), 2, text[1:]
+    return "", 0, text
+
+
+def is_heading_like(text: str) -> bool:
+    return (0 < len(text) <= _HEADING_MAX and not re.search(r"[。！!；;]", text)
+            and not re.search(r"[,，、]$", text) and len(re.findall(r"[,，]", text)) <= 1)
+
+
+def _boilerplate(text: str, state: dict) -> tuple[str, str] | None:
+    for kind in ("spam", "disclaimer", "contact", "meta"):
+        hit = first_match(named_patterns(SECTIONS, kind), text)
+        if hit and (kind != "meta" or len(text) <= 60):
+            return kind, hit[0]
+    return None
+
+
+def classify_lines(lines: list[tuple[int, int, str]]) -> list[Block]:
+    """Label each (raw_start, raw_end, clean text) line with its section kind."""
+    blocks: list[Block] = []
+    stack: list[tuple[int, str]] = []
+    state = {"zone": "body", "comment": None, "comment_idx": -1, "title": False}
+    for i, (rs, re_, text) in enumerate(lines):
+        blocks.append(_classify(i, rs, re_, text.strip(), stack, state))
+    return blocks
+
+
+def _classify(i: int, rs: int, re_: int, text: str, stack: list, state: dict) -> Block:
+    b = Block(i, "blank", "", rs, re_, text)
+    if not text:
+        return b
+    if state["zone"] == "links" and not _starts_prose(text):
+        b.kind, b.rule = "links", "related_list"
+        return b
+    hit = first_match(named_patterns(SECTIONS, "links_start"), text)
+    if hit and len(text) <= 20:
+        state["zone"] = "links"
+        b.kind, b.rule = "links", hit[0]
+        return b
+    hit = first_match(named_patterns(SECTIONS, "links_item"), text)
+    if hit:
+        b.kind, b.rule = "links", hit[0]
+        return b
+    hit = first_match(named_patterns(SECTIONS, "comment_start"), text)
+    if hit:
+        state["zone"] = "comments"
+        b.kind, b.rule = "meta", hit[0]
+        return b
+    hit = first_match(named_patterns(SECTIONS, "comment_header"), text)
+    if hit:
+        state["zone"] = "comments"
+        state["comment"] = (hit[1].group("commenter") or None, hit[1].group("date"))
+        state["comment_idx"] += 1
+        b.kind, b.rule = "comment_header", hit[0]
+        b.commenter, b.comment_date = state["comment"]
+        b.comment_idx = state["comment_idx"]
+        return b
+    boiler = _boilerplate(text, state)
+    if boiler:
+        b.kind, b.rule = boiler
+        return b
+    if state["zone"] == "comments" and state["comment"]:
+        b.kind, b.rule = "comment", "after_avatar_line"
+        b.commenter, b.comment_date = state["comment"]
+        b.comment_idx = state["comment_idx"]
+        b.heading_path = tuple(h for _, h in stack)
+        return b
+    _classify_content(b, text, stack, state)
+    return b
+
+
+def _starts_prose(text: str) -> bool:
+    return len(text) > 60 and bool(re.search(r"[。！？]", text))
+
+
+def _classify_content(b: Block, text: str, stack: list, state: dict) -> None:
+    heading_like = is_heading_like(text)
+    marker, level, rest = split_marker(text, heading_like)
+    b.marker, b.level = marker, level
+    question = bool(re.search(r"[?？]\s*$", text)) and len(text) <= 60
+    if not state["title"] and heading_like and not marker:
+        state["title"] = True
+        b.kind, b.rule = "title", "first_heading_line"
+        return
+    state["title"] = True
+    if question or (heading_like and rest and not re.search(r"[:：]$", rest)):
+        b.kind = "question" if question else "heading"
+        b.rule = "question_line" if question else ("numbered_heading" if marker else "short_line")
+        level = level or 1
+        b.level = level
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        b.heading_path = tuple(h for _, h in stack)
+        stack.append((level, rest.strip() or text))
+        return
+    b.kind, b.rule = "body", "paragraph"
+    b.heading_path = tuple(h for _, h in stack)
+    m = _LABEL.match(rest)
+    if marker and m:
+        b.label = m.group(1).strip()
+
+
+def split_sentences(block: Block) -> list[tuple[int, int]]:
+    """(start, end) of each sentence in the block's clean text; the end keeps the
+    closing punctuation, leading whitespace is skipped."""
+    text, spans, pos = block.text, [], 0
+    for m in _SENTENCE_END.finditer(text):
+        end = m.end() if m.group(0)[0] not in ":：;；" else m.start() + 1
+        spans.append((pos, end))
+        pos = m.end()
+    if pos < len(text):
+        spans.append((pos, len(text)))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e - s >= 2:
+            out.append((s, e))
+    return out

@@ -1,0 +1,1 @@
+"""Storage, graph, publishing and the command line of the claims knowledge base."""

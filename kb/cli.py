@@ -1,0 +1,85 @@
+"""The `kb` command: a thin layer over extract/ and kb/."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from extract.formats import MAX_BYTES
+
+from .ingest import ingest
+
+DEFAULT_DB = "kb.db"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _metadata_path() -> Path | None:
+    for candidate in (Path("metadata.yml"), ROOT / "metadata.yml"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+@click.group()
+@click.version_option(package_name="credit-claims-kb")
+def cli() -> None:
+    """Turn scraped Chinese articles on credit-card debt-collection outsourcing into a
+    knowledge base of claims, browsable with Datasette."""
+
+
+@cli.command(name="ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="SQLite database to write")
+@click.option("--jobs", "-j", default=1, show_default=True, help="worker processes for decode/clean/extract")
+@click.option("--max-bytes", default=MAX_BYTES, show_default=True, help="refuse files larger than this")
+@click.option("--quiet", "-q", is_flag=True, help="no progress bar")
+def ingest_cmd(paths: tuple[str, ...], db_path: str, jobs: int, max_bytes: int, quiet: bool) -> None:
+    """Ingest article files (.txt, .html, .jsonl) or folders of them."""
+    from tqdm import tqdm
+
+    def progress(it, total=None):
+        show = not quiet and (total or 0) > 1
+        return tqdm(it, total=total, unit="file", file=sys.stderr, disable=not show)
+
+    summary = ingest(paths, db_path, jobs=jobs, max_bytes=max_bytes, progress=progress)
+    for err in summary.errors:
+        click.echo(f"error: {err}", err=True)
+    click.echo(summary.line())
+    if summary.failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("db_path", default=DEFAULT_DB, type=click.Path(exists=True, dir_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True)
+@click.option("--immutable", is_flag=True, help="serve a frozen copy for publishing")
+def serve(db_path: str, host: str, port: int, immutable: bool) -> None:
+    """Serve the knowledge base with Datasette (read-only) on HOST:PORT."""
+    args = [sys.executable, "-m", "datasette", "serve", "--host", host, "--port", str(port),
+            "--setting", "sql_time_limit_ms", "3000"]
+    args += ["--immutable", db_path] if immutable else [db_path]
+    meta = _metadata_path()
+    if meta:
+        args += ["--metadata", str(meta)]
+    raise SystemExit(subprocess.call(args))
+
+
+@cli.command(name="eval")
+@click.argument("gold", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True)
+@click.option("--errors", default=0, show_default=True, help="also list N misses and N false claims")
+@click.option("--scorer", default=None, type=click.Path(), help="score.py (default: ../shared/eval/score.py)")
+def eval_cmd(gold: tuple[str, ...], db_path: str, errors: int, scorer: str | None) -> None:
+    """Score the claims in the database against gold JSONL files."""
+    script = Path(scorer) if scorer else ROOT.parent / "shared" / "eval" / "score.py"
+    if not script.exists():
+        raise click.ClickException(f"scorer not found: {script} (pass --scorer)")
+    args = [sys.executable, str(script), db_path, *gold, "--all", "--errors", str(errors)]
+    raise SystemExit(subprocess.call(args))
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,142 @@
+"""The database: schema in one place (tables, keys, indexes, full-text search), and
+one transaction per article so a crash never leaves half an article."""
+from __future__ import annotations
+
+import datetime as _dt
+
+import sqlite_utils
+
+from .records import ArticleRows
+
+SCHEMA = {
+    "articles": ({"id": str, "source": str, "title": str, "published": str, "author": str, "url": str,
+                  "format": str, "encoding": str, "script": str, "raw_text": str, "clean_text": str,
+                  "garble_score": float, "pinyin_annotations": int, "deleted_word_gaps": int,
+                  "spun_phrases": int, "mojibake_runs": int, "pii_masked": int, "n_sentences": int,
+                  "n_claims": int, "duplicate_of": str, "similarity": float, "ingested_at": str},
+                 "id", []),
+    "sections": ({"id": int, "article_id": str, "idx": int, "kind": str, "rule": str, "level": int,
+                  "heading_path": str, "label": str, "commenter": str, "comment_date": str, "comment_idx": int,
+                  "raw_start": int, "raw_end": int, "text": str},
+                 "id", [("article_id", "articles", "id")]),
+    "sentences": ({"id": int, "article_id": str, "section_id": int, "idx": int, "section": str,
+                   "heading_path": str, "text": str, "raw_start": int, "raw_end": int},
+                  "id", [("article_id", "articles", "id"), ("section_id", "sections", "id")]),
+    "laws": ({"id": str, "name": str, "aliases": str, "issuer": str, "year": int, "status": str,
+              "replaced_by": str, "repealed_year": int, "real": int, "note": str}, "id", []),
+    "entities": ({"id": str, "name": str, "kind": str}, "id", []),
+    "claims": ({"id": int, "article_id": str, "sentence_id": int, "type": str, "stance": str, "section": str,
+                "subject": str, "object": str, "modality": str, "negated": int, "text": str, "raw": str,
+                "raw_start": int, "raw_end": int, "rule": str, "rules": str, "confidence": float,
+                "process": str, "step": int},
+               "id", [("article_id", "articles", "id"), ("sentence_id", "sentences", "id")]),
+    "claim_laws": ({"claim_id": int, "law_id": str}, ("claim_id", "law_id"),
+                   [("claim_id", "claims", "id"), ("law_id", "laws", "id")]),
+    "mentions": ({"id": int, "article_id": str, "sentence_id": int, "kind": str, "entity_id": str,
+                  "law_id": str, "surface": str, "raw_start": int, "raw_end": int},
+                 "id", [("article_id", "articles", "id"), ("sentence_id", "sentences", "id"),
+                        ("entity_id", "entities", "id"), ("law_id", "laws", "id")]),
+    "edits": ({"id": int, "article_id": str, "rule": str, "raw_start": int, "raw_end": int,
+               "original": str, "replacement": str}, "id", [("article_id", "articles", "id")]),
+    "signals": ({"id": int, "article_id": str, "sentence_id": int, "kind": str, "rule": str,
+                 "raw_start": int, "raw_end": int, "text": str},
+                "id", [("article_id", "articles", "id"), ("sentence_id", "sentences", "id")]),
+}
+INDEXES = {
+    "articles": [["source"], ["script"], ["garble_score"], ["duplicate_of"]],
+    "sections": [["article_id"], ["kind"]],
+    "sentences": [["article_id"], ["section_id"]],
+    "claims": [["article_id"], ["type"], ["stance"], ["section"], ["subject"], ["rule"], ["type", "stance"], ["sentence_id"]],
+    "claim_laws": [["law_id"]],
+    "mentions": [["article_id"], ["entity_id"], ["law_id"], ["kind"], ["sentence_id"]],
+    "laws": [["status"]],
+    "entities": [["kind"]],
+    "edits": [["article_id"], ["rule"]],
+    "signals": [["article_id"], ["kind"], ["rule"]],
+}
+# child tables first: the order rows of one article are deleted in
+CHILDREN = ["claim_laws", "mentions", "signals", "edits", "claims", "sentences", "sections"]
+
+
+def open_db(path: str) -> sqlite_utils.Database:
+    """The database at `path`, with the schema created and WAL mode on."""
+    db = sqlite_utils.Database(path)
+    db.conn.execute("PRAGMA busy_timeout = 30000")
+    db.enable_wal()
+    db.conn.execute("PRAGMA foreign_keys = ON")
+    ensure_schema(db)
+    return db
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    existing = set(db.table_names())
+    with db.conn:
+        for name, (columns, pk, fks) in SCHEMA.items():
+            if name not in existing:
+                db[name].create(columns, pk=pk, foreign_keys=fks)
+                for cols in INDEXES.get(name, []):
+                    db[name].create_index(cols, if_not_exists=True)
+
+
+def article_state(db: sqlite_utils.Database, article_id: str, source: str) -> str:
+    """'unchanged' (same content stored), 'changed' (this source held other content) or 'new'."""
+    if db.execute("select 1 from articles where id = ?", [article_id]).fetchone():
+        return "unchanged"
+    if db.execute("select 1 from articles where source = ?", [source]).fetchone():
+        return "changed"
+    return "new"
+
+
+def delete_article(db: sqlite_utils.Database, article_id: str) -> None:
+    db.execute("delete from claim_laws where claim_id in (select id from claims where article_id = ?)", [article_id])
+    for table in CHILDREN[1:]:
+        db.execute(f"delete from [{table}] where article_id = ?", [article_id])
+    db.execute("delete from articles where id = ?", [article_id])
+
+
+def _next_id(db: sqlite_utils.Database, table: str) -> int:
+    return (db.execute(f"select max(id) from [{table}]").fetchone()[0] or 0) + 1
+
+
+def _assign_ids(db: sqlite_utils.Database, table: str, rows: list[dict]) -> list[int]:
+    start = _next_id(db, table)
+    for i, row in enumerate(rows):
+        row["id"] = start + i
+    return [row["id"] for row in rows]
+
+
+def store_article(db: sqlite_utils.Database, rows: ArticleRows) -> str:
+    """Store one article's rows in one transaction; returns added/replaced/unchanged."""
+    art = rows.article
+    state = article_state(db, art["id"], art["source"])
+    if state == "unchanged":
+        return state
+    with db.conn:
+        if state == "changed":
+            for (old,) in db.execute("select id from articles where source = ?", [art["source"]]).fetchall():
+                delete_article(db, old)
+        art["ingested_at"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        db["articles"].insert(art)
+        db["laws"].insert_all(rows.laws, pk="id", ignore=True)
+        db["entities"].insert_all(rows.entities, pk="id", ignore=True)
+        section_ids = dict(zip((r["idx"] for r in rows.sections), _assign_ids(db, "sections", rows.sections)))
+        db["sections"].insert_all(rows.sections)
+        sentence_ids = dict(zip((r["idx"] for r in rows.sentences), _assign_ids(db, "sentences", rows.sentences)))
+        for r in rows.sentences:
+            r["section_id"] = section_ids.get(r.pop("section_idx"))
+        db["sentences"].insert_all(rows.sentences)
+        claim_ids = _assign_ids(db, "claims", rows.claims)
+        for r in rows.claims:
+            r["sentence_id"] = sentence_ids[r.pop("sentence_idx")]
+        db["claims"].insert_all(rows.claims)
+        links = {(claim_ids[r["claim_idx"]], r["law_id"]) for r in rows.claim_laws}
+        db["claim_laws"].insert_all([{"claim_id": c, "law_id": l} for c, l in sorted(links)], ignore=True)
+        for table in ("mentions", "signals"):
+            _assign_ids(db, table, getattr(rows, table))
+            for r in getattr(rows, table):
+                idx = r.pop("sentence_idx")
+                r["sentence_id"] = sentence_ids.get(idx) if idx is not None else None
+            db[table].insert_all(getattr(rows, table))
+        _assign_ids(db, "edits", rows.edits)
+        db["edits"].insert_all(rows.edits)
+    return "replaced" if state == "changed" else "added"

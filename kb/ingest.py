@@ -1,0 +1,102 @@
+"""Ingestion: walk paths, analyse articles (in worker processes with --jobs), store
+each with one writer, one transaction per article. Bad input is reported and skipped."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from extract import InputError, analyse
+from extract.formats import MAX_BYTES, SUFFIXES, read_articles
+
+from .db import open_db, store_article
+from .records import ArticleRows, to_rows
+
+
+@dataclass
+class Summary:
+    added: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    claims: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (f"articles: {self.added} added, {self.replaced} replaced, {self.unchanged} unchanged, "
+                f"{self.failed} failed; claims added: {self.claims}")
+
+
+def find_files(paths: Iterable[str | Path]) -> Iterator[Path | InputError]:
+    """Article files under the given files and folders, in a stable order."""
+    for p in map(Path, paths):
+        if p.is_dir():
+            if not os.access(p, os.R_OK | os.X_OK):
+                yield InputError(f"{p}: cannot read directory (permission denied)")
+                continue
+            for root, dirs, files in os.walk(p, onerror=None):
+                dirs.sort()
+                for name in sorted(files):
+                    if name.lower().endswith(SUFFIXES):
+                        yield Path(root) / name
+        elif p.exists():
+            yield p
+        else:
+            yield InputError(f"{p}: no such file or directory")
+
+
+def analyse_file(path: Path, max_bytes: int = MAX_BYTES) -> list[ArticleRows | str]:
+    """Rows of every article in one file, or error messages; never raises for bad input."""
+    out: list[ArticleRows | str] = []
+    try:
+        for item in read_articles(path, max_bytes):
+            out.append(str(item) if isinstance(item, InputError) else to_rows(analyse(item)))
+    except InputError as exc:
+        out.append(str(exc))
+    except Exception as exc:  # a bug on one article must not stop the others
+        out.append(f"{path}: failed to analyse: {type(exc).__name__}: {exc}")
+    return out
+
+
+def _worker(args: tuple[Path, int]) -> list[ArticleRows | str]:
+    return analyse_file(*args)
+
+
+def ingest(paths: Iterable[str | Path], db_path: str, jobs: int = 1, max_bytes: int = MAX_BYTES,
+           progress: Callable[[Iterable], Iterable] = lambda it, **kw: it,
+           on_stored: Callable[[object, ArticleRows], None] | None = None) -> Summary:
+    """Ingest every article under `paths` into the database at `db_path`."""
+    summary = Summary()
+    files: list[Path] = []
+    for item in find_files(paths):
+        if isinstance(item, InputError):
+            summary.failed += 1
+            summary.errors.append(str(item))
+        else:
+            files.append(item)
+    db = open_db(db_path)
+    tasks = [(f, max_bytes) for f in files]
+    if jobs > 1 and len(files) > 1:
+        with get_context("spawn").Pool(jobs) as pool:
+            _store_all(db, progress(pool.imap(_worker, tasks, chunksize=4), total=len(tasks)), summary, on_stored)
+    else:
+        _store_all(db, progress(map(_worker, tasks), total=len(tasks)), summary, on_stored)
+    return summary
+
+
+def _store_all(db, results: Iterable[list[ArticleRows | str]], summary: Summary, on_stored) -> None:
+    for items in results:
+        for item in items:
+            if isinstance(item, str):
+                summary.failed += 1
+                summary.errors.append(item)
+                continue
+            n_claims = len(item.claims)
+            state = store_article(db, item)
+            setattr(summary, state, getattr(summary, state) + 1)
+            if state != "unchanged":
+                summary.claims += n_claims
+                if on_stored:
+                    on_stored(db, item)

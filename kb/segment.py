@@ -1,0 +1,23 @@
+"""Chinese text as space-separated words (simplified script), the form the full-text
+index stores and the form queries are rewritten to."""
+from __future__ import annotations
+
+import re
+
+import rjieba
+
+from extract.clean.script import to_simplified
+
+_WORD = re.compile(r"\w")
+
+
+def segment_text(text: str | None) -> str:
+    if not text:
+        return ""
+    return " ".join(w for w in rjieba.cut_for_search(to_simplified(text)) if _WORD.search(w))
+
+
+def segment_query(query: str | None) -> str:
+    """An FTS5 query: every word of the query must occur (words are quoted)."""
+    words = [w for part in (query or "").split() for w in rjieba.cut(to_simplified(part)) if _WORD.search(w)]
+    return " ".join('"' + w.replace('"', "") + '"' for w in words)
