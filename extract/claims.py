@@ -1,17 +1,21 @@
-"""Sentences to claims: named cue rules score each sentence for the four claim types;
-headings, inline labels and FAQ questions add type hints and give the subject."""
+"""Sentences to claims. Each sentence gets named features (cue rules, heading hints,
+structure: extract/features.py); a weight per feature and type (extract/data/
+claim_weights.yml, fitted on the annotated corpus by `kb train-claims`) decides which
+types it carries. A claim records the rule that contributed most."""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .claims_rules import TYPES, compiled_rules, weights
+from .features import sentence_features
 from .rules import load_data
-from .structure import Block, Sentence
+from .structure import Sentence
 
-RULES = "claim_rules.yml"
-TYPES = ("legality", "procedure", "risk", "mitigation")
 _NEGATION = re.compile(r"(不|没有|并非|并不|无|未)$")
+_QUESTION = re.compile(r"[?？]\s*[”\"]?$|吗\s*[?？]?$")
 
 
 @dataclass
@@ -27,7 +31,7 @@ class Claim:
     negated: bool = False
     process: str | None = None
     step: int | None = None
-    rules: list[str] = field(default_factory=list)  # every rule that contributed
+    rules: list[str] = field(default_factory=list)  # every feature that contributed
 
     @property
     def section(self) -> str:
@@ -38,137 +42,87 @@ class Claim:
         return self.sentence.text
 
 
-@dataclass(frozen=True)
-class Cue:
-    name: str
-    type: str
-    weight: float
-    pattern: re.Pattern
-    stance: str | None = None
-    modality: str | None = None
-
-
-@lru_cache(maxsize=1)
-def _compiled() -> tuple[float, tuple[Cue, ...], tuple[Cue, ...], tuple[tuple[str, re.Pattern], ...]]:
-    data = load_data(RULES)
-
-    def cues(group: str) -> tuple[Cue, ...]:
-        return tuple(Cue(name, s["type"], float(s["weight"]), re.compile(s["pattern"]),
-                         s.get("stance"), s.get("modality")) for name, s in data[group].items())
-
-    not_claims = tuple((name, re.compile(rx)) for name, rx in data["not_claims"].items())
-    return float(data["threshold"]), cues("cues"), cues("heading_hints"), not_claims
-
-
 @lru_cache(maxsize=1)
 def _subjects() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((canon, tuple(aliases)) for canon, aliases in load_data("subjects.yml").items())
 
 
-def normalise_subject(*texts: str) -> str | None:
+def normalise_subject(*texts: str | None) -> str | None:
     """Canonical subject named in the first text that names one."""
     for text in texts:
-        if not text:
-            continue
-        for canon, aliases in _subjects():
-            if any(a in text for a in aliases):
-                return canon
+        if text:
+            for canon, aliases in _subjects():
+                if any(a in text for a in aliases):
+                    return canon
     return None
 
 
 _CONTEXT_TRIM = re.compile(r"^(什么是|怎样|如何|怎么样|怎么)|(是不是|是否|吗|呢|有哪些|是什么|怎么办|怎么样|[?？])+$")
 
 
-def context_subject(heading: str | None) -> str | None:
+def context_subject(text: str | None) -> str | None:
     """A heading or question as a subject: 「微粒贷的流程是不是合法?」 → 微粒贷的流程."""
-    if not heading:
+    if not text:
         return None
-    text = _CONTEXT_TRIM.sub("", heading.strip()).strip()
-    text = _CONTEXT_TRIM.sub("", text).strip()
+    for _ in range(2):
+        text = _CONTEXT_TRIM.sub("", text.strip()).strip()
     return text[:20] or None
 
 
-def sentence_context(sentence: Sentence, question: str | None) -> list[str]:
-    """Texts that give the sentence its type hints, nearest first."""
-    block: Block = sentence.block
-    ctx = [block.label] if block.label else []
-    if question:
-        ctx.append(question)
-    ctx.extend(reversed(block.heading_path[-2:]))
-    return ctx
+def type_scores(features: set[str]) -> dict[str, tuple[float, list[tuple[float, str]]]]:
+    """Per type: probability and the (weight, feature) contributions of active features."""
+    out = {}
+    for type_ in TYPES:
+        model = weights()[type_]
+        parts = [(model["weights"][f], f) for f in features if f in model["weights"]]
+        z = model["bias"] + sum(w for w, _ in parts)
+        out[type_] = (1 / (1 + math.exp(-z)), parts)
+    return out
 
 
-def score_sentence(text: str, context: list[str]) -> dict[str, list[tuple[float, Cue]]]:
-    _, cues, hints, _ = _compiled()
-    hits: dict[str, list[tuple[float, Cue]]] = {t: [] for t in TYPES}
-    for cue in cues:
-        m = cue.pattern.search(text)
-        if m:
-            hits[cue.type].append((cue.weight, cue))
-    for i, ctx in enumerate(context):
-        for hint in hints:
-            if hint.pattern.search(ctx) and not any(c is hint for _, c in hits[hint.type]):
-                # nearer context counts more
-                hits[hint.type].append((hint.weight * (1.0 if i == 0 else 0.75), hint))
-    return hits
-
-
-def _stance(cues: list[Cue], text: str) -> str:
-    names = {c.name for c in cues}
-    if "conditional_word" in names:
+def _stance(sentence: str, cue_names: set[str]) -> str:
+    if "conditional_word" in cue_names:
         return "conditional"
-    if re.search(r"(是|属于|属|就是|构成|视为|算)(违法|不合法|非法|犯罪|.{0,8}罪)|违法的|不合法的|私闯民宅|刑事责任|有期徒刑|罚金|拘役|涉嫌", text):
+    if re.search(r"(是|属于|属|就是|构成|视为|算|被认定为)(违法|不合法|非法|犯罪|.{0,8}罪)|违法的|不合法的|私闯民宅|刑事责任|有期徒刑|罚金|拘役|涉嫌", sentence):
         return "illegal"
-    if "legal_word" in names and "requirement_forbid" not in names:
+    if "legal_word" in cue_names and "requirement_forbid" not in cue_names:
         return "legal"
-    if names & {"requirement_forbid", "requirement_comply", "requirement_law", "requirement_must"}:
+    if cue_names & {"requirement_forbid", "requirement_comply", "requirement_law", "requirement_must"}:
         return "requirement"
-    return "illegal" if names & {"illegal_word", "illegal_crime"} else "legal"
+    return "illegal" if cue_names & {"illegal_word", "illegal_crime"} else "requirement"
 
 
-def _modality(cues: list[Cue]) -> str:
-    mods = {c.modality for c in cues if c.modality}
-    for m in ("must_not", "must", "may"):
-        if m in mods:
-            return m
-    return "is"
+def _modality(cue_names: set[str]) -> str:
+    mods = {c.modality for c in compiled_rules().cues if c.name in cue_names and c.modality}
+    return next((m for m in ("must_not", "must", "may") if m in mods), "is")
 
 
-def _negated(cues: list[Cue], text: str) -> bool:
-    for c in cues:
+def _negated(text: str) -> bool:
+    for c in compiled_rules().cues:
         m = c.pattern.search(text)
-        if m and _NEGATION.search(text[max(0, m.start() - 2):m.start()]):
+        if m and c.type == "legality" and _NEGATION.search(text[max(0, m.start() - 2):m.start()]):
             return True
     return False
 
 
 def extract_claims(sentences: list[Sentence]) -> list[Claim]:
-    """Claims of every type each sentence carries."""
-    threshold, _, _, not_claims = _compiled()
+    """Claims of every type each sentence carries; questions are never claims."""
     claims: list[Claim] = []
-    question: str | None = None
-    last_block = None
-    for s in sentences:
-        if s.block is not last_block:
-            question = s.block.heading_path[-1] if s.block.heading_path and s.block.heading_path[-1].endswith(("?", "？")) else None
-            last_block = s.block
-        if any(rx.search(s.text) for _, rx in not_claims):
-            if re.search(r"[?？吗]\s*$", s.text):
-                question = s.text  # an inline question gives the answer after it its subject
+    for s, (feats, question, ctx) in zip(sentences, sentence_features(sentences)):
+        if _QUESTION.search(s.text):
             continue
-        context = sentence_context(s, question)
-        for type_, hits in score_sentence(s.text, context).items():
-            score = sum(w for w, _ in hits)
-            if score < threshold:
+        cue_names = {f[4:] for f in feats if f.startswith("cue:")}
+        for type_, (p, parts) in type_scores(feats).items():
+            if p < weights()[type_]["threshold"]:
                 continue
-            cues = [c for _, c in hits]
-            best = max(hits, key=lambda h: h[0])[1]
-            claim = Claim(type_, s, best.name, round(min(1.0, score / (2 * threshold)), 2),
-                          rules=[c.name for c in cues])
+            best = max(parts, default=(0.0, "bias"))[1]
+            claim = Claim(type_, s, best.split(":", 1)[-1].split("@")[0], round(p, 2),
+                          rules=sorted(f for w, f in parts if w > 0))
             if type_ == "legality":
-                claim.stance = _stance(cues, s.text)
-            claim.modality = _modality(cues)
-            claim.negated = _negated(cues, s.text)
-            claim.subject = normalise_subject(s.block.label, s.text, *context) or context_subject(context[0] if context else None)
+                claim.stance = _stance(s.text, cue_names)
+            claim.modality = _modality(cue_names)
+            claim.negated = _negated(s.text)
+            texts = [t for _, t in ctx]
+            claim.subject = normalise_subject(s.block.label, s.text, *texts) or context_subject(texts[0] if texts else None)
             claims.append(claim)
     return claims

@@ -15,7 +15,7 @@ from .formats import Article
 from .offsets import MappedText
 from .structure import CLAIM_SECTIONS, Block, Sentence, classify_lines, split_sentences
 
-_LINE = re.compile(r"[^\r\n]*")
+_BREAK = re.compile(r"\r\n|\r|\n")
 _DATE = re.compile(r"(\d{4})[-/年.](\d{1,2})[-/月.](\d{1,2})")
 
 
@@ -78,7 +78,13 @@ class Document:
 
 
 def raw_lines(raw: str) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in _LINE.finditer(raw) if m.start() < len(raw) or m.start() == 0][:raw.count("\n") + 1]
+    """(start, end) of each line, line breaks (\n, \r\n, \r) excluded."""
+    spans, pos = [], 0
+    for m in _BREAK.finditer(raw):
+        spans.append((pos, m.start()))
+        pos = m.end()
+    spans.append((pos, len(raw)))
+    return spans
 
 
 def clean_line(raw: str, start: int, end: int, doc: Document) -> MappedText:

@@ -81,5 +81,24 @@ def eval_cmd(gold: tuple[str, ...], db_path: str, errors: int, scorer: str | Non
     raise SystemExit(subprocess.call(args))
 
 
+@cli.command(name="train-claims")
+@click.argument("gold", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--corpus", default="corpus", show_default=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--folds", default=5, show_default=True, help="cross-validation folds (by article)")
+@click.option("--write/--dry-run", default=True, help="write extract/data/claim_weights.yml")
+def train_claims(gold: tuple[str, ...], corpus: str, folds: int, write: bool) -> None:
+    """Fit the weights of the named claim features on annotated articles."""
+    from extract.claims_rules import WEIGHTS
+    from extract.train import train, write_weights
+
+    model, report = train(Path(corpus), list(gold), folds=folds)
+    for type_, r in report.items():
+        click.echo(f"{type_:<11} cross-validated F1 {r['cv_f1']:.3f}  ({r['positives']} annotated sentences)")
+    if write:
+        target = ROOT / "extract" / "data" / WEIGHTS
+        write_weights(model, report, target)
+        click.echo(f"wrote {target}")
+
+
 if __name__ == "__main__":
     cli()

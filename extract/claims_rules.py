@@ -1,0 +1,47 @@
+"""The named rules of extract/data/claim_rules.yml and the learned weights of
+extract/data/claim_weights.yml, compiled once."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .rules import load_data
+
+RULES = "claim_rules.yml"
+WEIGHTS = "claim_weights.yml"
+TYPES = ("legality", "procedure", "risk", "mitigation")
+
+
+@dataclass(frozen=True)
+class Cue:
+    name: str
+    type: str
+    pattern: re.Pattern
+    stance: str | None = None
+    modality: str | None = None
+
+
+@dataclass(frozen=True)
+class CompiledRules:
+    cues: tuple[Cue, ...]
+    hints: tuple[Cue, ...]
+    not_claims: tuple[tuple[str, re.Pattern], ...]
+
+
+@lru_cache(maxsize=1)
+def compiled_rules() -> CompiledRules:
+    data = load_data(RULES)
+
+    def cues(group: str) -> tuple[Cue, ...]:
+        return tuple(Cue(name, s["type"], re.compile(s["pattern"]), s.get("stance"), s.get("modality"))
+                     for name, s in data[group].items())
+
+    return CompiledRules(cues("cues"), cues("heading_hints"),
+                         tuple((name, re.compile(rx)) for name, rx in data["not_claims"].items()))
+
+
+@lru_cache(maxsize=1)
+def weights() -> dict[str, dict]:
+    """Per type: {'bias': float, 'threshold': float, 'weights': {feature: weight}}."""
+    return load_data(WEIGHTS)

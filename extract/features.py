@@ -1,0 +1,73 @@
+"""Named features of a sentence for claim typing: which cue rules of
+claim_rules.yml match it, which heading hints its context matches, and where it sits
+in the article's structure. Every feature name is a rule name a researcher can look up."""
+from __future__ import annotations
+
+import re
+
+from .claims_rules import compiled_rules
+from .structure import Sentence
+
+_LIST_INTRO = re.compile(r"(以下|如下|几个|几点|步骤|阶段|方面|包括|包含|涵盖?|分为)[^,，。]{0,12}[:：]$")
+_QUESTION_END = re.compile(r"[?？吗]\s*$")
+
+
+def context_texts(sentence: Sentence, question: str | None) -> list[tuple[str, str]]:
+    """(position, text) of the texts that give a sentence its type hints, nearest first."""
+    block = sentence.block
+    ctx = []
+    if block.label:
+        ctx.append(("label", block.label))
+    if question:
+        ctx.append(("question", question))
+    path = block.heading_path
+    if path:
+        ctx.append(("h1", path[-1]))
+    if len(path) > 1:
+        ctx.append(("h2", path[-2]))
+    return ctx
+
+
+def sentence_features(sentences: list[Sentence]) -> list[tuple[set[str], str | None, list[tuple[str, str]]]]:
+    """For each sentence: its feature names, the question it answers, its context texts."""
+    rules = compiled_rules()
+    out = []
+    question: str | None = None
+    intro = False
+    last_block = None
+    for s in sentences:
+        if s.block is not last_block:
+            path = s.block.heading_path
+            if s.block.kind == "comment" or (last_block is not None and path != last_block.heading_path):
+                question, intro = None, intro and bool(s.block.marker)
+            if path and _QUESTION_END.search(path[-1]):
+                question = path[-1]
+            first = True
+            last_block = s.block
+        else:
+            first = False
+        feats = {f"cue:{c.name}" for c in rules.cues if c.pattern.search(s.text)}
+        ctx = context_texts(s, question)
+        for pos, text in ctx:
+            feats.update(f"hint:{h.name}@{pos}" for h in rules.hints if h.pattern.search(text))
+        feats.update(f"not:{name}" for name, rx in rules.not_claims if rx.search(s.text))
+        if s.block.marker:
+            feats.add("struct:list_item")
+        if s.block.label:
+            feats.add("struct:labelled")
+        if first:
+            feats.add("struct:first_in_paragraph")
+        if intro:
+            feats.add("struct:after_list_intro")
+        if s.section == "comment":
+            feats.add("struct:comment")
+        if len(s.text) < 14:
+            feats.add("struct:short")
+        if s.text.endswith((":", "：")):
+            feats.add("struct:ends_with_colon")
+        out.append((feats, question, ctx))
+        if _LIST_INTRO.search(s.text):
+            intro = True
+        if _QUESTION_END.search(s.text):
+            question = s.text
+    return out
