@@ -25,12 +25,18 @@ def context_texts(sentence: Sentence, question: str | None) -> list[tuple[str, s
         ctx.append(("h1", path[-1]))
     if len(path) > 1:
         ctx.append(("h2", path[-2]))
+    if len(path) > 2:
+        ctx.append(("h3", path[0]))
     return ctx
 
 
 def sentence_features(sentences: list[Sentence]) -> list[tuple[set[str], str | None, list[tuple[str, str]]]]:
     """For each sentence: its feature names, the question it answers, its context texts."""
     rules = compiled_rules()
+    own_cues = {s.idx: {f"cue:{c.name}" for c in rules.cues if c.pattern.search(s.text)} for s in sentences}
+    paragraph_cues: dict[int, set[str]] = {}
+    for s in sentences:
+        paragraph_cues.setdefault(id(s.block), set()).update(own_cues[s.idx])
     out = []
     question: str | None = None
     intro = False
@@ -46,7 +52,8 @@ def sentence_features(sentences: list[Sentence]) -> list[tuple[set[str], str | N
             last_block = s.block
         else:
             first = False
-        feats = {f"cue:{c.name}" for c in rules.cues if c.pattern.search(s.text)}
+        feats = set(own_cues[s.idx])
+        feats.update(f"para_{f}" for f in paragraph_cues.get(id(s.block), set()) - own_cues[s.idx])
         ctx = context_texts(s, question)
         for pos, text in ctx:
             feats.update(f"hint:{h.name}@{pos}" for h in rules.hints if h.pattern.search(text))

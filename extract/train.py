@@ -84,7 +84,7 @@ def _f1(y: np.ndarray, pred: np.ndarray) -> float:
     return 2 * tp / max(1.0, float(y.sum() + pred.sum()))
 
 
-def train(corpus: Path, gold_paths: list[str], folds: int = 5, l2: float = 1.0) -> tuple[dict, dict]:
+def train(corpus: Path, gold_paths: list[str], folds: int = 5, l2: float = 3.0) -> tuple[dict, dict]:
     """(weights document for claim_weights.yml, cross-validated F1 per type)."""
     exs = [e for e in examples(corpus, load_gold(gold_paths)) if not e.question]
     names = sorted({f for e in exs for f in e.features})
