@@ -23,7 +23,7 @@ _MARKER = re.compile(
 # a bare numeral heading whose 、 was deleted: 一法律框架与基本立场
 _BARE_CN = re.compile(rf"^(?P<cn>[{_CN}])(?![般些定旦直样种个次起切方面是致同线])")
 # ASCII ? and ! end a sentence unless mojibake continues right after them
-_SENTENCE_END = re.compile(r"(?:[。！？]|[!?](?![A-Za-z\u0080-\u024f]))+[”」』\"'）)]*|[:：]\s+(?=\S)|[;；]\s+(?=\S)")
+_SENTENCE_END = re.compile(r"吗(?=\s+\S)|(?:[。！？]|[!?](?![A-Za-z\u0080-\u024f]))+[”」』\"'）)]*|[:：]\s+(?=\S)|[;；]\s+(?=\S)")
 _LABEL = re.compile(r"^([^,，。:：;；]{2,14})[:：]\s*(?=\S)")
 _HEADING_MAX = 40
 
