@@ -12,7 +12,7 @@ from functools import lru_cache
 from .claims_rules import TYPES, compiled_rules, weights
 from .features import sentence_features
 from .rules import load_data
-from .structure import Sentence
+from .structure import Sentence, marker_number
 
 _NEGATION = re.compile(r"(不|没有|并非|并不|无|未)$")
 _QUESTION = re.compile(r"[?？]\s*[”\"]?$|吗\s*[?？]?$")
@@ -105,10 +105,33 @@ def _negated(text: str) -> bool:
     return False
 
 
+_PROCESS_INTRO = re.compile(r"([^,，。:：]{2,16}?(流程|步骤|阶段|过程|程序|环节))[^,，。]{0,16}[:：]$")
+
+
+def procedure_step(sentence: Sentence, intro: str | None) -> tuple[str | None, int | None]:
+    """(process, step number) of a sentence inside an enumerated process: a numbered
+    list item (named by the sentence that introduced the list, else its heading), or
+    the text under a numbered sub-heading."""
+    block = sentence.block
+    path, markers = block.heading_path, block.heading_markers
+    if block.marker and (intro or path):
+        return intro or context_subject(path[-1]), marker_number(block.marker)
+    if len(path) >= 2 and markers and markers[-1]:
+        return context_subject(path[-2]), marker_number(markers[-1])
+    return None, None
+
+
 def extract_claims(sentences: list[Sentence]) -> list[Claim]:
     """Claims of every type each sentence carries; questions are never claims."""
     claims: list[Claim] = []
+    intro: tuple[str, tuple[str, ...]] | None = None  # a process named before its list
     for s, (feats, question, ctx) in zip(sentences, sentence_features(sentences)):
+        m = _PROCESS_INTRO.search(s.text)
+        if m:
+            intro = (m.group(1), s.block.heading_path)
+        elif intro and (intro[1] != s.block.heading_path or not s.block.marker) and s.block is not sentences[s.idx - 1].block:
+            intro = None if not s.block.marker else intro
+        intro_name = intro[0] if intro and intro[1] == s.block.heading_path else None
         if _QUESTION.search(s.text):
             continue
         cue_names = {f[4:] for f in feats if f.startswith("cue:")}
@@ -120,6 +143,8 @@ def extract_claims(sentences: list[Sentence]) -> list[Claim]:
                           rules=sorted(f for w, f in parts if w > 0))
             if type_ == "legality":
                 claim.stance = _stance(s.text, cue_names)
+            if type_ == "procedure":
+                claim.process, claim.step = procedure_step(s, intro_name)
             claim.modality = _modality(cue_names)
             claim.negated = _negated(s.text)
             texts = [t for _, t in ctx]

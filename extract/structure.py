@@ -42,6 +42,7 @@ class Block:
     marker: str = ""
     label: str = ""  # inline label before a colon: 「一、委托: …」
     heading_path: tuple[str, ...] = ()
+    heading_markers: tuple[str, ...] = ()  # the numbering of each heading in the path
     commenter: str | None = None
     comment_date: str | None = None
     comment_idx: int | None = None
@@ -99,7 +100,7 @@ def _boilerplate(text: str, state: dict) -> tuple[str, str] | None:
 def classify_lines(lines: list[tuple[int, int, str]]) -> list[Block]:
     """Label each (raw_start, raw_end, clean text) line with its section kind."""
     blocks: list[Block] = []
-    stack: list[tuple[int, str]] = []
+    stack: list[tuple[int, str, str]] = []  # (level, heading text, its marker)
     state = {"zone": "body", "comment": None, "comment_idx": -1, "title": False}
     for i, (rs, re_, text) in enumerate(lines):
         blocks.append(_classify(i, rs, re_, text.strip(), stack, state))
@@ -144,10 +145,36 @@ def _classify(i: int, rs: int, re_: int, text: str, stack: list, state: dict) ->
         b.kind, b.rule = "comment", "after_avatar_line"
         b.commenter, b.comment_date = state["comment"]
         b.comment_idx = state["comment_idx"]
-        b.heading_path = tuple(h for _, h in stack)
+        b.heading_path, b.heading_markers = _path(stack)
         return b
     _classify_content(b, text, stack, state)
     return b
+
+
+def _path(stack: list[tuple[int, str, str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return tuple(h for _, h, _ in stack), tuple(m for _, _, m in stack)
+
+
+_CN_DIGITS = {c: i + 1 for i, c in enumerate("一二三四五六七八九")}
+
+
+def marker_number(marker: str) -> int | None:
+    """The step number a list marker gives: 「三、」 → 3, 「3.3.2」 → 2, 「(4)」 → 4."""
+    nums = re.findall(r"\d+", marker)
+    if nums:
+        return int(nums[-1])
+    cn = re.findall(r"[一二三四五六七八九十]+", marker)
+    if not cn:
+        return None
+    word = cn[-1]
+    if word == "十":
+        return 10
+    if word.startswith("十"):
+        return 10 + _CN_DIGITS.get(word[1:], 0)
+    if "十" in word:
+        tens, _, ones = word.partition("十")
+        return 10 * _CN_DIGITS.get(tens, 1) + _CN_DIGITS.get(ones, 0)
+    return _CN_DIGITS.get(word)
 
 
 def _starts_prose(text: str) -> bool:
@@ -171,11 +198,11 @@ def _classify_content(b: Block, text: str, stack: list, state: dict) -> None:
         b.level = level
         while stack and stack[-1][0] >= level:
             stack.pop()
-        b.heading_path = tuple(h for _, h in stack)
-        stack.append((level, rest.strip() or text))
+        b.heading_path, b.heading_markers = _path(stack)
+        stack.append((level, rest.strip() or text, marker))
         return
     b.kind, b.rule = "body", "paragraph"
-    b.heading_path = tuple(h for _, h in stack)
+    b.heading_path, b.heading_markers = _path(stack)
     m = _LABEL.match(rest)
     if marker and m:
         b.label = m.group(1).strip()
