@@ -80,16 +80,12 @@ def type_scores(features: set[str]) -> dict[str, tuple[float, list[tuple[float, 
     return out
 
 
-def _stance(sentence: str, cue_names: set[str]) -> str:
-    if "conditional_word" in cue_names:
-        return "conditional"
-    if re.search(r"(是|属于|属|就是|构成|视为|算|被认定为)(违法|不合法|非法|犯罪|.{0,8}罪)|违法的|不合法的|私闯民宅|刑事责任|有期徒刑|罚金|拘役|涉嫌", sentence):
-        return "illegal"
-    if "legal_word" in cue_names and "requirement_forbid" not in cue_names:
-        return "legal"
-    if cue_names & {"requirement_forbid", "requirement_comply", "requirement_law", "requirement_must"}:
-        return "requirement"
-    return "illegal" if cue_names & {"illegal_word", "illegal_crime"} else "requirement"
+def stance_of(sentence: str) -> tuple[str, str]:
+    """(stance, rule name) of a legality claim: the first stance rule that matches."""
+    for rule in compiled_rules().stances:
+        if rule.pattern.search(sentence):
+            return rule.stance, rule.name
+    return "requirement", "requirement_default"
 
 
 def _modality(cue_names: set[str]) -> str:
@@ -142,7 +138,8 @@ def extract_claims(sentences: list[Sentence]) -> list[Claim]:
             claim = Claim(type_, s, best.split(":", 1)[-1].split("@")[0], round(p, 2),
                           rules=sorted(f for w, f in parts if w > 0))
             if type_ == "legality":
-                claim.stance = _stance(s.text, cue_names)
+                claim.stance, stance_rule = stance_of(s.text)
+                claim.rules.append(f"stance:{stance_rule}")
             if type_ == "procedure":
                 claim.process, claim.step = procedure_step(s, intro_name)
             claim.modality = _modality(cue_names)

@@ -27,6 +27,7 @@ class CompiledRules:
     cues: tuple[Cue, ...]
     hints: tuple[Cue, ...]
     not_claims: tuple[tuple[str, re.Pattern], ...]
+    stances: tuple[Cue, ...]  # ordered: the first that matches decides
 
 
 @lru_cache(maxsize=1)
@@ -37,8 +38,10 @@ def compiled_rules() -> CompiledRules:
         return tuple(Cue(name, s["type"], re.compile(s["pattern"]), s.get("stance"), s.get("modality"))
                      for name, s in data[group].items())
 
+    stances = tuple(Cue(name, "legality", re.compile(s["pattern"]), s["stance"])
+                    for name, s in data["stance_rules"].items())
     return CompiledRules(cues("cues"), cues("heading_hints"),
-                         tuple((name, re.compile(rx)) for name, rx in data["not_claims"].items()))
+                         tuple((name, re.compile(rx)) for name, rx in data["not_claims"].items()), stances)
 
 
 @lru_cache(maxsize=1)
