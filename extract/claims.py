@@ -128,8 +128,8 @@ def extract_claims(sentences: list[Sentence]) -> list[Claim]:
         elif intro and (intro[1] != s.block.heading_path or not s.block.marker) and s.block is not sentences[s.idx - 1].block:
             intro = None if not s.block.marker else intro
         intro_name = intro[0] if intro and intro[1] == s.block.heading_path else None
-        if _QUESTION.search(s.text):
-            continue
+        if _QUESTION.search(s.text) or any(f.startswith("not:") for f in feats):
+            continue  # questions, definitions and announcements are never claims
         cue_names = {f[4:] for f in feats if f.startswith("cue:")}
         for type_, (p, parts) in type_scores(feats).items():
             if p < weights()[type_]["threshold"]:

@@ -86,7 +86,8 @@ def _f1(y: np.ndarray, pred: np.ndarray) -> float:
 
 def train(corpus: Path, gold_paths: list[str], folds: int = 5, l2: float = 3.0) -> tuple[dict, dict]:
     """(weights document for claim_weights.yml, cross-validated F1 per type)."""
-    exs = [e for e in examples(corpus, load_gold(gold_paths)) if not e.question]
+    exs = [e for e in examples(corpus, load_gold(gold_paths))
+           if not e.question and not any(f.startswith("not:") for f in e.features)]
     names = sorted({f for e in exs for f in e.features})
     X = np.array([[f in e.features for f in names] for e in exs], dtype=float)
     articles = sorted({e.article for e in exs})
