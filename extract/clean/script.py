@@ -9,9 +9,9 @@ import opencc
 _CONFIG = "tw2s"
 
 
-@lru_cache(maxsize=1)
-def _converter() -> opencc.OpenCC:
-    return opencc.OpenCC(_CONFIG)
+@lru_cache(maxsize=4)
+def _converter(config: str = _CONFIG) -> opencc.OpenCC:
+    return opencc.OpenCC(config)
 
 
 def to_simplified(text: str) -> str:
@@ -24,16 +24,20 @@ def to_simplified(text: str) -> str:
     return "".join(conv(c) if len(conv(c)) == 1 else c for c in text)
 
 
+def _differing(a: str, b: str) -> int:
+    return sum(map(str.__ne__, a, b))
+
+
 def detect_script(text: str) -> str:
     """'simplified', 'traditional', 'mixed' or 'none' (no Chinese text)."""
     simp = to_simplified(text)
     han = sum("\u4e00" <= c <= "\u9fff" for c in text)
     if not han:
         return "none"
-    changed = sum(a != b for a, b in zip(text, simp))
+    changed = _differing(text, simp)
     # characters that exist only in simplified script
-    back = opencc.OpenCC("s2t").convert(text)
-    simplified_only = sum(a != b for a, b in zip(text, back)) if len(back) == len(text) else 0
+    back = _converter("s2t").convert(text)
+    simplified_only = _differing(text, back) if len(back) == len(text) else 0
     if changed >= 0.02 * han and simplified_only >= 0.02 * han:
         return "mixed"
     if changed >= 0.02 * han:
