@@ -145,7 +145,7 @@ def _classify(i: int, rs: int, re_: int, text: str, stack: list, state: dict) ->
         b.kind, b.rule = "comment", "after_avatar_line"
         b.commenter, b.comment_date = state["comment"]
         b.comment_idx = state["comment_idx"]
-        b.heading_path, b.heading_markers = _path(stack)
+        # a reader comment answers the article, not the heading it happens to follow
         return b
     _classify_content(b, text, stack, state)
     return b
