@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from .claims import Claim, extract_claims
+from .claims import Claim, assign_objects, extract_claims
 from .decode import InputError
 from .document import Document, build_document
 from .entities import EntityMention, find_entities
@@ -50,4 +50,6 @@ def analyse(article: Article) -> Analysis:
     sentences = doc.sentences
     laws = {s.idx: found for s in sentences if (found := find_laws(s.text))}
     entities = {s.idx: found for s, found in zip(sentences, find_entities(s.text for s in sentences)) if found}
-    return Analysis(doc, extract_claims(sentences), laws, entities)
+    claims = extract_claims(sentences)
+    assign_objects(claims, entities)
+    return Analysis(doc, claims, laws, entities)

@@ -148,3 +148,22 @@ def extract_claims(sentences: list[Sentence]) -> list[Claim]:
             claim.subject = normalise_subject(s.block.label, s.text, *texts) or context_subject(texts[0] if texts else None)
             claims.append(claim)
     return claims
+
+
+_HARMED = re.compile(r"(对|给|危害|损害|影响|侵犯|威胁|骚扰|让|使)$")
+
+
+def assign_objects(claims: list[Claim], mentions: dict[int, list]) -> None:
+    """Who a claim concerns, from the sentence's role and organisation mentions: the party
+    harmed by a risk (named after 对/给/危害 …), the party that must act on a mitigation
+    or obey a requirement (named first)."""
+    for claim in claims:
+        found = [m for m in mentions.get(claim.sentence.idx, []) if m.kind in ("role", "organisation")]
+        if not found:
+            continue
+        if claim.type == "risk":
+            text = claim.text
+            harmed = [m for m in found if _HARMED.search(text[max(0, m.start - 3):m.start])]
+            claim.object = (harmed or found[-1:])[0].entity
+        elif claim.type in ("mitigation", "legality"):
+            claim.object = found[0].entity
