@@ -78,15 +78,6 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                     db[name].create_index(cols, if_not_exists=True)
 
 
-def article_state(db: sqlite_utils.Database, article_id: str, source: str) -> str:
-    """'unchanged' (same content stored), 'changed' (this source held other content) or 'new'."""
-    if db.execute("select 1 from articles where id = ?", [article_id]).fetchone():
-        return "unchanged"
-    if db.execute("select 1 from articles where source = ?", [source]).fetchone():
-        return "changed"
-    return "new"
-
-
 def delete_article(db: sqlite_utils.Database, article_id: str) -> None:
     db.execute("delete from claim_laws where claim_id in (select id from claims where article_id = ?)", [article_id])
     for table in CHILDREN[1:]:
@@ -105,38 +96,48 @@ def _assign_ids(db: sqlite_utils.Database, table: str, rows: list[dict]) -> list
     return [row["id"] for row in rows]
 
 
-def store_article(db: sqlite_utils.Database, rows: ArticleRows) -> str:
-    """Store one article's rows in one transaction; returns added/replaced/unchanged."""
+def store_article(db: sqlite_utils.Database, rows: ArticleRows) -> tuple[str, bool]:
+    """Store one article's rows in one transaction. Returns the state (added, replaced or
+    unchanged) and whether its rows were inserted (content stored from another source
+    already is not stored twice). Rows this source held for other content are removed in
+    the same transaction."""
     art = rows.article
-    state = article_state(db, art["id"], art["source"])
-    if state == "unchanged":
-        return state
+    stale = [r[0] for r in db.execute("select id from articles where source = ? and id != ?",
+                                      [art["source"], art["id"]])]
+    stored = db.execute("select 1 from articles where id = ?", [art["id"]]).fetchone() is not None
+    if stored and not stale:
+        return "unchanged", False
     with db.conn:
-        if state == "changed":
-            for (old,) in db.execute("select id from articles where source = ?", [art["source"]]).fetchall():
-                delete_article(db, old)
-        art["ingested_at"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-        db["articles"].insert(art)
-        db["laws"].insert_all(rows.laws, pk="id", ignore=True)
-        db["entities"].insert_all(rows.entities, pk="id", ignore=True)
-        section_ids = dict(zip((r["idx"] for r in rows.sections), _assign_ids(db, "sections", rows.sections)))
-        db["sections"].insert_all(rows.sections)
-        sentence_ids = dict(zip((r["idx"] for r in rows.sentences), _assign_ids(db, "sentences", rows.sentences)))
-        for r in rows.sentences:
-            r["section_id"] = section_ids.get(r.pop("section_idx"))
-        db["sentences"].insert_all(rows.sentences)
-        claim_ids = _assign_ids(db, "claims", rows.claims)
-        for r in rows.claims:
-            r["sentence_id"] = sentence_ids[r.pop("sentence_idx")]
-        db["claims"].insert_all(rows.claims)
-        links = {(claim_ids[r["claim_idx"]], r["law_id"]) for r in rows.claim_laws}
-        db["claim_laws"].insert_all([{"claim_id": c, "law_id": l} for c, l in sorted(links)], ignore=True)
-        for table in ("mentions", "signals"):
-            _assign_ids(db, table, getattr(rows, table))
-            for r in getattr(rows, table):
-                idx = r.pop("sentence_idx")
-                r["sentence_id"] = sentence_ids.get(idx) if idx is not None else None
-            db[table].insert_all(getattr(rows, table))
-        _assign_ids(db, "edits", rows.edits)
-        db["edits"].insert_all(rows.edits)
-    return "replaced" if state == "changed" else "added"
+        for old in stale:
+            delete_article(db, old)
+        if not stored:
+            _insert_rows(db, rows)
+    return ("replaced" if stale else "added"), not stored
+
+
+def _insert_rows(db: sqlite_utils.Database, rows: ArticleRows) -> None:
+    art = rows.article
+    art["ingested_at"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    db["articles"].insert(art)
+    db["laws"].insert_all(rows.laws, pk="id", ignore=True)
+    db["entities"].insert_all(rows.entities, pk="id", ignore=True)
+    section_ids = dict(zip((r["idx"] for r in rows.sections), _assign_ids(db, "sections", rows.sections)))
+    db["sections"].insert_all(rows.sections)
+    sentence_ids = dict(zip((r["idx"] for r in rows.sentences), _assign_ids(db, "sentences", rows.sentences)))
+    for r in rows.sentences:
+        r["section_id"] = section_ids.get(r.pop("section_idx"))
+    db["sentences"].insert_all(rows.sentences)
+    claim_ids = _assign_ids(db, "claims", rows.claims)
+    for r in rows.claims:
+        r["sentence_id"] = sentence_ids[r.pop("sentence_idx")]
+    db["claims"].insert_all(rows.claims)
+    links = {(claim_ids[r["claim_idx"]], r["law_id"]) for r in rows.claim_laws}
+    db["claim_laws"].insert_all([{"claim_id": c, "law_id": l} for c, l in sorted(links)], ignore=True)
+    for table in ("mentions", "signals"):
+        _assign_ids(db, table, getattr(rows, table))
+        for r in getattr(rows, table):
+            idx = r.pop("sentence_idx")
+            r["sentence_id"] = sentence_ids.get(idx) if idx is not None else None
+        db[table].insert_all(getattr(rows, table))
+    _assign_ids(db, "edits", rows.edits)
+    db["edits"].insert_all(rows.edits)

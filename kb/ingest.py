@@ -93,10 +93,9 @@ def _store_all(db, results: Iterable[list[ArticleRows | str]], summary: Summary,
                 summary.failed += 1
                 summary.errors.append(item)
                 continue
-            n_claims = len(item.claims)
-            state = store_article(db, item)
+            state, inserted = store_article(db, item)
             setattr(summary, state, getattr(summary, state) + 1)
-            if state != "unchanged":
-                summary.claims += n_claims
+            if inserted:
+                summary.claims += len(item.claims)
                 if on_stored:
                     on_stored(db, item)

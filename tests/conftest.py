@@ -1,0 +1,86 @@
+"""Shared fixtures: the whole corpus/ ingested once per test session into a tmp database.
+
+Tests that only read use `kb_path` / `db`; tests that write make their own database
+(copy it with `copy_db`) so the shared one stays as ingested.
+"""
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from extract.clean.script import to_simplified
+from kb.ingest import ingest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+CORPUS_FILES = sorted(p.name for p in CORPUS.glob("*.txt"))
+
+A000 = "000_bc4a86700b171b97.txt"
+A002 = "002_2bd0eb9c5c11ef90.txt"
+
+# a Han character followed by a parenthesised pinyin syllable: 個(gè), 務(wù)
+PINYIN_ANNOTATION = re.compile(r"([\u3400-\u9fff])[(（]([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,7})[)）]")
+
+
+def strip_pinyin(text: str) -> str:
+    return PINYIN_ANNOTATION.sub(r"\1", text)
+
+
+def normalise_raw(raw: str) -> str:
+    """A raw slice as the analysis sees it, roughly: simplified, pinyin readings removed."""
+    return strip_pinyin(to_simplified(raw))
+
+
+def copy_db(src: str | Path, dst: str | Path) -> Path:
+    """A consistent copy of a (WAL-mode) SQLite database."""
+    with sqlite3.connect(str(src)) as s, sqlite3.connect(str(dst)) as d:
+        s.backup(d)
+    s.close()
+    d.close()
+    return Path(dst)
+
+
+def row_counts(db_path: str | Path, tables=("articles", "sections", "sentences", "claims", "mentions",
+                                            "claim_laws", "edits", "signals", "laws", "entities")) -> dict:
+    conn = sqlite3.connect(str(db_path))
+    try:
+        return {t: conn.execute(f"select count(*) from [{t}]").fetchone()[0] for t in tables}
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def corpus_summary(tmp_path_factory):
+    """(db path, Summary) of ingesting the whole corpus once. The file is named kb.db so
+    Datasette serves it as /kb, as metadata.yml expects."""
+    path = tmp_path_factory.mktemp("kb") / "kb.db"
+    summary = ingest([str(CORPUS)], str(path))
+    assert summary.failed == 0, summary.errors
+    assert summary.added == len(CORPUS_FILES)
+    return path, summary
+
+
+@pytest.fixture(scope="session")
+def kb_path(corpus_summary) -> Path:
+    return corpus_summary[0]
+
+
+@pytest.fixture
+def db(kb_path):
+    database = sqlite_utils.Database(str(kb_path))
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def article(db):
+    """article(name) → the articles row of corpus/<name>."""
+    def get(name: str) -> dict:
+        rows = list(db.query("select * from articles where source = ?", [str(CORPUS / name)]))
+        assert len(rows) == 1, f"expected one article for {name}, found {len(rows)}"
+        return rows[0]
+    return get

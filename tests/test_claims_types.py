@@ -1,0 +1,52 @@
+"""Claim types and stances: the vocabulary a researcher filters on in Datasette."""
+from __future__ import annotations
+
+import pytest
+
+TYPES = ("legality", "procedure", "risk", "mitigation")
+STANCES = {"legal", "illegal", "conditional", "requirement"}
+
+
+@pytest.mark.parametrize("type_", TYPES)
+def test_every_type_occurs_in_the_corpus(db, type_):
+    n = db.execute("select count(*) from claims where type = ?", [type_]).fetchone()[0]
+    assert n > 0
+
+
+def test_no_other_types(db):
+    assert {r["type"] for r in db.query("select distinct type from claims")} <= set(TYPES)
+
+
+def test_legality_claims_have_a_stance(db):
+    stances = {r["stance"] for r in db.query("select distinct stance from claims where type = 'legality'")}
+    assert stances <= STANCES, stances
+    # the corpus argues both ways: collection outsourcing is legal, some methods are illegal
+    assert {"legal", "illegal", "requirement"} <= stances
+
+
+def test_only_legality_claims_have_a_stance(db):
+    rows = list(db.query("select id, type, stance, text from claims where type != 'legality' and stance is not null"))
+    assert rows == []
+
+
+def test_every_claim_names_its_rule(db):
+    rows = list(db.query("select id, type, text from claims where rule is null or trim(rule) = ''"))
+    assert rows == []
+
+
+def test_one_claim_per_sentence_and_type(db):
+    dupes = list(db.query("select sentence_id, type, count(*) n from claims group by 1, 2 having n > 1"))
+    assert dupes == []
+
+
+def test_claim_sections_are_body_or_comment(db):
+    assert {r["section"] for r in db.query("select distinct section from claims")} <= {"body", "comment"}
+
+
+@pytest.mark.parametrize("fragment, type_, stance", [
+    ("上门催款的表现在中国是不合法的", "legality", "illegal"),
+    ("催款公司是依照法律规定依法设立的", "legality", "legal"),
+], ids=["door-to-door-collection-illegal", "lawfully-established-legal"])
+def test_clear_legality_statements(db, fragment, type_, stance):
+    rows = list(db.query("select type, stance from claims where text like ? and type = ?", [f"%{fragment}%", type_]))
+    assert rows == [{"type": type_, "stance": stance}]

@@ -1,0 +1,176 @@
+"""Ingestion: idempotent, incremental, and bad input reported and skipped."""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import A000, A002, CORPUS, CORPUS_FILES, copy_db, row_counts
+from kb.cli import cli
+from kb.ingest import ingest
+
+H005 = "h005.txt"  # ends in a body paragraph, so an appended sentence is body text
+PNG_HEADER = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+
+
+def sources(db_path) -> list[str]:
+    conn = sqlite3.connect(str(db_path))
+    try:
+        return [r[0] for r in conn.execute("select source from articles order by source")]
+    finally:
+        conn.close()
+
+
+def orphans(db_path) -> dict:
+    conn = sqlite3.connect(str(db_path))
+    try:
+        out = {t: conn.execute(f"select count(*) from [{t}] where article_id not in (select id from articles)").fetchone()[0]
+               for t in ("sections", "sentences", "claims", "mentions", "edits", "signals")}
+        out["claim_laws"] = conn.execute(
+            "select count(*) from claim_laws where claim_id not in (select id from claims)").fetchone()[0]
+        return out
+    finally:
+        conn.close()
+
+
+def test_first_ingest_stores_every_article(corpus_summary):
+    path, summary = corpus_summary
+    assert (summary.added, summary.replaced, summary.unchanged, summary.failed) == (len(CORPUS_FILES), 0, 0, 0)
+    counts = row_counts(path)
+    assert counts["articles"] == len(CORPUS_FILES) == 45
+    assert summary.claims == counts["claims"] > 0
+    assert sources(path) == [str(CORPUS / name) for name in CORPUS_FILES]
+
+
+def test_second_ingest_adds_nothing(kb_path, tmp_path):
+    path = copy_db(kb_path, tmp_path / "kb.db")
+    before = row_counts(path)
+    summary = ingest([str(CORPUS)], str(path))
+    assert summary.added == 0
+    assert summary.replaced == 0
+    assert summary.unchanged == 45
+    assert summary.failed == 0
+    assert summary.claims == 0
+    assert row_counts(path) == before
+
+
+def test_changed_file_replaces_its_rows(tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    changed, other = folder / H005, folder / A000
+    shutil.copy(CORPUS / H005, changed)
+    shutil.copy(CORPUS / A000, other)
+    db_path = tmp_path / "kb.db"
+    first = ingest([str(folder)], str(db_path))
+    assert (first.added, first.failed) == (2, 0)
+    conn = sqlite3.connect(str(db_path))
+    old_id = conn.execute("select id from articles where source = ?", [str(changed)]).fetchone()[0]
+    other_before = conn.execute("select id, n_claims from articles where source = ?", [str(other)]).fetchone()
+    conn.close()
+
+    added = "催收公司不得在夜间拨打债务人的电话,否则属于违法催收。"
+    with open(changed, "a", encoding="utf-8") as fh:
+        fh.write("\n" + added + "\n")
+    second = ingest([str(folder)], str(db_path))
+    assert (second.added, second.replaced, second.unchanged, second.failed) == (0, 1, 1, 0)
+
+    conn = sqlite3.connect(str(db_path))
+    rows = conn.execute("select id from articles where source = ?", [str(changed)]).fetchall()
+    assert len(rows) == 1
+    new_id = rows[0][0]
+    assert new_id != old_id
+    for table in ("articles", "sections", "sentences", "claims", "mentions", "edits", "signals"):
+        col = "id" if table == "articles" else "article_id"
+        assert conn.execute(f"select count(*) from [{table}] where {col} = ?", [old_id]).fetchone()[0] == 0, table
+    # the appended sentence is there, with its claim
+    texts = [r[0] for r in conn.execute("select text from sentences where article_id = ?", [new_id])]
+    assert added in texts
+    assert conn.execute("select count(*) from claims where article_id = ? and text = ?", [new_id, added]).fetchone()[0] > 0
+    # the other article is untouched
+    assert conn.execute("select id, n_claims from articles where source = ?", [str(other)]).fetchone() == other_before
+    assert conn.execute("select count(*) from articles").fetchone()[0] == 2
+    conn.close()
+    assert orphans(db_path) == dict.fromkeys(orphans(db_path), 0)
+
+
+def test_cli_ingest_prints_a_one_line_summary(tmp_path):
+    db_path = tmp_path / "kb.db"
+    result = CliRunner().invoke(cli, ["ingest", str(CORPUS / A000), str(CORPUS / A002), "--db", str(db_path), "-q"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1
+    assert "2 added" in lines[0] and "0 failed" in lines[0]
+    assert sources(db_path) == [str(CORPUS / A000), str(CORPUS / A002)]
+    again = CliRunner().invoke(cli, ["ingest", str(CORPUS / A000), "--db", str(db_path), "-q"])
+    assert again.exit_code == 0
+    assert "0 added" in again.stdout and "1 unchanged" in again.stdout
+
+
+@pytest.fixture
+def mixed_folder(tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    shutil.copy(CORPUS / A000, folder / A000)
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "image.txt").write_bytes(PNG_HEADER + bytes(4096))
+    return folder
+
+
+def test_bad_files_reported_and_skipped(mixed_folder, tmp_path):
+    db_path = tmp_path / "kb.db"
+    result = CliRunner().invoke(cli, ["ingest", str(mixed_folder), "--db", str(db_path), "-q"])
+    assert result.exit_code != 0
+    assert "1 added" in result.stdout and "2 failed" in result.stdout
+    assert "empty.txt" in result.stderr
+    assert "image.txt" in result.stderr
+    assert sources(db_path) == [str(mixed_folder / A000)]
+    assert row_counts(db_path)["claims"] > 0
+
+
+def test_bad_files_in_summary_errors(mixed_folder, tmp_path):
+    summary = ingest([str(mixed_folder)], str(tmp_path / "kb.db"))
+    assert (summary.added, summary.failed) == (1, 2)
+    assert len(summary.errors) == 2
+    assert any("empty.txt" in e for e in summary.errors)
+    assert any("image.txt" in e for e in summary.errors)
+
+
+def test_missing_path_is_an_error(tmp_path):
+    result = CliRunner().invoke(cli, ["ingest", str(tmp_path / "nope"), "--db", str(tmp_path / "kb.db"), "-q"])
+    assert result.exit_code != 0
+    assert "nope" in result.stderr
+
+
+def test_parallel_ingest_stores_the_same_rows(tmp_path):
+    names = [A000, A002, H005, "h120.txt"]
+    paths = [str(CORPUS / n) for n in names]
+    one, two = tmp_path / "one.db", tmp_path / "two.db"
+    ingest(paths, str(one), jobs=1)
+    ingest(paths, str(two), jobs=2)
+    query = "select a.source, c.type, c.stance, c.section, c.raw_start, c.raw_end, c.rule from claims c " \
+            "join articles a on a.id = c.article_id order by 1, 5, 2"
+    with sqlite3.connect(str(one)) as c1, sqlite3.connect(str(two)) as c2:
+        assert c1.execute(query).fetchall() == c2.execute(query).fetchall()
+    assert row_counts(one) == row_counts(two)
+
+
+def test_file_overwritten_with_another_articles_text_drops_its_old_article(tmp_path):
+    """A source whose new text is an article already stored from another file no longer
+    holds its old article, and the shared article is stored once."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(CORPUS / "h005.txt", folder / "a.txt")
+    shutil.copy(CORPUS / "h015.txt", folder / "b.txt")
+    db_path = tmp_path / "kb.db"
+    ingest([folder], str(db_path))
+    shutil.copy(CORPUS / "h015.txt", folder / "a.txt")
+    summary = ingest([folder], str(db_path))
+    assert summary.replaced == 1 and summary.claims == 0
+    with sqlite3.connect(db_path) as conn:
+        texts = {row[0] for row in conn.execute("select raw_text from articles")}
+        h005 = (CORPUS / "h005.txt").read_text(encoding="utf-8")
+        assert h005 not in texts
+        assert conn.execute("select count(*) from articles").fetchone()[0] == 1
+    assert not any(orphans(db_path).values())
