@@ -11,6 +11,8 @@ from .clean.pinyin import RULE as PINYIN_RULE
 from .clean.pinyin import find_pinyin_annotations
 from .clean.repairs import find_garbling
 from .clean.script import detect_script, to_simplified
+from .clean.stuffing import RULE as STUFFING_RULE
+from .clean.stuffing import find_stuffing
 from .formats import Article
 from .offsets import MappedText
 from .structure import CLAIM_SECTIONS, Block, Sentence, classify_lines, split_sentences
@@ -105,6 +107,9 @@ def clean_line(raw: str, start: int, end: int, doc: Document) -> MappedText:
     for kind, rule, s, e in signals:
         rs, re_ = mt.raw_span(s, e)
         doc.signals.append(Signal(kind, rule, rs, re_, raw[rs:re_]))
+    for s, e in find_stuffing(mt.text):
+        rs, re_ = mt.raw_span(s, e)
+        doc.signals.append(Signal("stuffed_keyword", STUFFING_RULE, rs, re_, raw[rs:re_]))
     mt, applied = mt.apply(edits)
     for e, rs, re_ in applied:
         doc.edits.append(RecordedEdit(e.rule, rs, re_, raw[rs:re_], e.replacement))
