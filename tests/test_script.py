@@ -1,0 +1,32 @@
+"""Script detection per article and conversion to simplified for analysis."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import CORPUS
+from extract.clean.script import detect_script, to_simplified
+
+
+@pytest.mark.parametrize("name, script", [
+    ("000_bc4a86700b171b97.txt", "simplified"),
+    ("002_2bd0eb9c5c11ef90.txt", "traditional"),
+    ("h015.txt", "traditional"),
+    ("h005.txt", "simplified"),
+])
+def test_script_of_sample_articles(name, script):
+    assert detect_script((CORPUS / name).read_text(encoding="utf-8")) == script
+
+
+def test_mixed_script_article():
+    text = "信用卡委外催收是否合法?这个问题很多人关心。" * 3 + "隨著信用卡使用的普及,逾期還款的情況也日益增加,金融機構選擇委外。" * 3
+    assert detect_script(text) == "mixed"
+
+
+@pytest.mark.parametrize("traditional, simplified", [
+    ("隨著信用卡使用的普及", "随着信用卡使用的普及"),  # tw2s, not t2s: 著 → 着
+    ("討債公司真的合法嗎", "讨债公司真的合法吗"),
+    ("應收帳款管理", "应收帐款管理"),
+])
+def test_conversion_to_simplified_keeps_length(traditional, simplified):
+    out = to_simplified(traditional)
+    assert out == simplified and len(out) == len(traditional)
