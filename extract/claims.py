@@ -32,6 +32,7 @@ class Claim:
     process: str | None = None
     step: int | None = None
     rules: list[str] = field(default_factory=list)  # every feature that contributed
+    stages: list[str] = field(default_factory=list)  # a process's steps enumerated inline
 
     @property
     def section(self) -> str:
@@ -101,6 +102,23 @@ def _negated(text: str) -> bool:
     return False
 
 
+# 「…的流程分为五个阶段,包含预催、正式催、高强度催、法律诉讼和司法强制执行五个阶段」
+_INLINE_STAGES = re.compile(
+    r"(?P<process>[^,，。:：]{2,16}?)(分为|包括|包含|涵盖|有)[^,，。:：]{0,6}(阶段|步骤|环节|流程)"
+    r"[,，:：]?\s*(包含|包括|即|分别是|依次为|为)?[:：]?\s*(?P<items>[^。;；]+)")
+_ITEM_SPLIT = re.compile(r"、|和|及|以及|与|,|，")
+
+
+def inline_stages(text: str) -> tuple[str | None, list[str]]:
+    """(process, stage names) when a sentence enumerates a process's stages inline."""
+    m = _INLINE_STAGES.search(text)
+    if not m:
+        return None, []
+    items = re.sub(r"[一二三四五六七八九十\d]+个(阶段|步骤|环节)$|等$", "", m.group("items").strip())
+    names = [i.strip() for i in _ITEM_SPLIT.split(items) if 1 < len(i.strip()) <= 12]
+    return (m.group("process").strip(), names) if len(names) >= 2 else (None, [])
+
+
 _PROCESS_INTRO = re.compile(r"([^,，。:：]{2,16}?(流程|步骤|阶段|过程|程序|环节))[^,，。]{0,16}[:：]$")
 
 
@@ -142,6 +160,9 @@ def extract_claims(sentences: list[Sentence]) -> list[Claim]:
                 claim.rules.append(f"stance:{stance_rule}")
             if type_ == "procedure":
                 claim.process, claim.step = procedure_step(s, intro_name)
+                process, stages = inline_stages(s.text)
+                if stages:
+                    claim.process, claim.stages = process, stages
             claim.modality = _modality(cue_names)
             claim.negated = _negated(s.text)
             texts = [t for _, t in ctx]

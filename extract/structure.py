@@ -24,7 +24,7 @@ _MARKER = re.compile(
 _BARE_CN = re.compile(rf"^(?P<cn>[{_CN}])(?![般些定旦直样种个次起切方面是致同线])")
 # ASCII ? and ! end a sentence unless mojibake continues right after them
 _SENTENCE_END = re.compile(r"吗(?=\s+\S)|(?:[。！？]|[!?](?![A-Za-z\u0080-\u024f]))+[”」』\"'）)]*|[:：]\s+(?=\S)|[;；]\s+(?=\S)")
-_LABEL = re.compile(r"^([^,，。:：;；]{2,14})[:：]\s*(?=\S)")
+_LABEL = re.compile(r"^([^,，。:：;；]{1,14})[:：]\s*(?=\S)")
 _HEADING_MAX = 40
 
 

@@ -1,0 +1,81 @@
+"""Attributes of claims on real sentences from the samples: stance, section, subject,
+process steps and law resolution."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pytest
+
+from conftest import A000, CORPUS
+from extract import analyse, load
+from extract.laws import find_laws, law_table, resolve_law
+
+A001 = "001_d1e87e6a91d97939.txt"
+A003 = "003_886f49acf3056d93.txt"
+
+
+@lru_cache(maxsize=None)
+def claims_of(name: str):
+    return analyse(next(load(CORPUS / name))).claims
+
+
+def claim_with(name: str, words: str, type_: str):
+    found = [c for c in claims_of(name) if words in c.text and c.type == type_]
+    assert found, f"no {type_} claim containing {words} in {name}"
+    return found[0]
+
+
+@pytest.mark.parametrize("words, stance", [
+    ("上门催款的表现在中国是不合法的", "illegal"),
+    ("该行为是违法的", "illegal"),
+    ("第三方催款公司是否合法需依照情况而定", "conditional"),
+    ("催款公司是依照法律规定依法设立的", "legal"),
+    ("信用卡外包也需要遵守《人民民事诉讼法》", "requirement"),
+])
+def test_stance_of_reader_comments_in_000(words, stance):
+    claim = claim_with(A000, words, "legality")
+    assert claim.stance == stance
+    assert claim.section == "comment"
+
+
+def test_body_claims_of_000_are_body():
+    claim = claim_with(A000, "数据泄露的风险将直接危害持卡人", "risk")
+    assert claim.section == "body" and claim.subject == "数据泄露"
+
+
+def test_questions_are_not_claims():
+    assert not [c for c in claims_of(A003) if c.text.endswith(("?", "？"))]
+
+
+def test_steps_of_001_outsourcing_process_in_order():
+    steps: dict[int, str] = {}
+    for c in claims_of(A001):
+        if c.type == "procedure" and c.process == "委外的流程":
+            steps.setdefault(c.step, c.sentence.block.label)
+    assert list(steps) == [1, 2, 3, 4]
+    assert list(steps.values()) == ["委托", "策略制定", "实", "追踪监"]  # 实(施), 监(督): words cut by censors
+
+
+def test_stages_of_003_enumerated_inline():
+    claim = claim_with(A003, "微粒贷的流程分为五个阶", "procedure")
+    assert claim.process == "微粒贷的流程"
+    assert claim.stages[:3] == ["预催", "正式催", "高强度催"] and len(claim.stages) == 5
+
+
+def test_garbled_law_title_resolves_to_the_civil_procedure_law():
+    (mention,) = find_laws("信用卡外包也需要遵守《人民民事诉讼法》等相关法律法规")
+    assert mention.law == "中华人民共和国民事诉讼法" and mention.known
+    assert law_table()[mention.law]["status"] == "in_force"
+
+
+def test_non_existent_law_is_marked_not_real():
+    assert resolve_law("借贷合同法") == "借贷合同法"
+    spec = law_table()["借贷合同法"]
+    assert spec["status"] == "not_a_law" and spec["real"] is False
+
+
+def test_contract_law_is_repealed_by_the_civil_code():
+    (mention,) = find_laws("债权人在追索债务时应遵守合同法和其他相关法律的规定")
+    spec = law_table()[mention.law]
+    assert spec["status"] == "repealed" and spec["replaced_by"] == "中华人民共和国民法典"
+    assert spec["repealed_year"] == 2021
