@@ -90,7 +90,7 @@ def is_heading_like(text: str) -> bool:
 
 
 def _boilerplate(text: str, state: dict) -> tuple[str, str] | None:
-    for kind in ("spam", "disclaimer", "contact", "meta"):
+    for kind in ("disclaimer", "contact", "meta"):
         hit = first_match(named_patterns(SECTIONS, kind), text)
         if hit and (kind != "meta" or len(text) <= 60):
             return kind, hit[0]
@@ -110,6 +110,10 @@ def classify_lines(lines: list[tuple[int, int, str]]) -> list[Block]:
 def _classify(i: int, rs: int, re_: int, text: str, stack: list, state: dict) -> Block:
     b = Block(i, "blank", "", rs, re_, text)
     if not text:
+        return b
+    hit = first_match(named_patterns(SECTIONS, "spam"), text)
+    if hit:
+        b.kind, b.rule = "spam", hit[0]
         return b
     if state["zone"] == "links" and not _starts_prose(text):
         b.kind, b.rule = "links", "related_list"

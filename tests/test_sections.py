@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import A000, CORPUS
+from conftest import A000, A002, CORPUS
 
 TEXT_000 = (CORPUS / A000).read_text(encoding="utf-8")
 COMMENTS_START = TEXT_000.index("精彩评论")
@@ -82,3 +82,11 @@ def test_link_titles_are_not_sentences(db, art000, title):
     n = db.execute("select count(*) from sentences where article_id = ? and text like ?",
                    [art000["id"], f"%{title[:12]}%"]).fetchone()[0]
     assert n == 0
+
+
+def test_spam_line_after_related_links_is_spam(db):
+    """002 ends with an injected adult-spam line: labelled spam, kept out of clean_text."""
+    art = next(db.query("select id, clean_text from articles where source like ?", [f"%{A002}"]))
+    kinds = [r["kind"] for r in db.query("select kind from sections where article_id = ? order by idx", [art["id"]])]
+    assert kinds[-1] == "spam"
+    assert "毛片" not in art["clean_text"]
