@@ -54,83 +54,212 @@ def read_articles(path: str | Path, max_bytes: int = MAX_BYTES) -> Iterator[Arti
         yield Article(str(path), text, encoding=encoding)
 
 
+_PUBLISHED_FIELDS = ("published", "date", "published_at", "publish_time", "pubdate", "time")
+
+
 def jsonl_articles(text: str, source: str) -> Iterator[Article | InputError]:
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
+    """One article a line, e.g. {"url": ..., "title": ..., "text": ... | "html": ..., "published": ...}.
+    A line that is not a JSON object, or has no article text, yields an InputError naming
+    `source:line`; the other lines are read on."""
+    # split on newlines only: str.splitlines() would also split on U+2028 and friends,
+    # which JSON allows unescaped inside strings
+    for n, line in enumerate(text.split("\n"), 1):
+        line = line.strip()
+        if not line:
             continue
         try:
             rec = json.loads(line)
             if not isinstance(rec, dict):
-                raise ValueError("not a JSON object")
+                raise ValueError(f"a JSON {type(rec).__name__}, not an object")
         except ValueError as exc:
             yield InputError(f"{source}:{n}: malformed JSON line: {exc}")
             continue
-        body = rec.get("text") or rec.get("content")
-        if not body and rec.get("html"):
-            art = html_article(rec["html"], f"{source}#{n}", "utf-8")
-            body = art.text
-            rec.setdefault("title", art.title)
-        if not body or not str(body).strip():
-            yield InputError(f"{source}:{n}: no article text (expected a 'text' or 'html' field)")
-            continue
-        yield Article(f"{source}#{n}", str(body), title=rec.get("title"), url=rec.get("url"),
-                      published=rec.get("published") or rec.get("date"), author=rec.get("author"),
-                      encoding="utf-8", fmt="jsonl")
+        try:
+            yield _record_article(rec, source, n)
+        except InputError as exc:
+            yield exc
+
+
+def _field(rec: dict, *names: str) -> str | None:
+    for name in names:
+        value = rec.get(name)
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value).strip():
+            return str(value).strip()
+    return None
+
+
+def _record_article(rec: dict, source: str, n: int) -> Article:
+    where = f"{source}:{n}"
+    body = next((rec[k] for k in ("text", "content") if rec.get(k) not in (None, "")), None)
+    page = None
+    if body is not None and not isinstance(body, str):
+        raise InputError(f"{where}: the 'text' field is a JSON {type(body).__name__}, not a string")
+    if not (body and body.strip()) and rec.get("html"):
+        if not isinstance(rec["html"], str):
+            raise InputError(f"{where}: the 'html' field is a JSON {type(rec['html']).__name__}, not a string")
+        try:
+            page = html_article(rec["html"], where, "utf-8")
+        except InputError:
+            raise InputError(f"{where}: HTML with no article text") from None
+        body = page.text
+    if not body or not body.strip():
+        raise InputError(f"{where}: no article text (expected a 'text' or 'html' field)")
+    return Article(f"{source}#{n}", body,
+                   title=_field(rec, "title") or (page and page.title),
+                   url=_field(rec, "url", "link") or (page and page.url),
+                   published=_field(rec, *_PUBLISHED_FIELDS) or (page and page.published),
+                   author=_field(rec, "author") or (page and page.author),
+                   encoding="utf-8", fmt="jsonl")
 
 
 class _MainText(HTMLParser):
-    """Collects block text of a page, dropping scripts, styles, navigation and footers."""
+    """The text of a page without its scripts, styles, navigation, site header, sidebars
+    and footers (by tag, and by id/class names such as "nav", "menu", "footer"); block
+    elements become paragraphs (a blank line between them), <br> a line break. Also
+    collects the title, <meta> fields and the first <time datetime>."""
 
-    SKIP = {"script", "style", "nav", "footer", "header", "aside", "noscript", "form", "iframe", "svg"}
-    BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "blockquote", "dd", "dt"}
+    # not <form>: ASP.NET pages wrap the whole body in one; its controls are dropped instead
+    SKIP = {"script", "style", "nav", "footer", "aside", "noscript", "iframe", "svg", "math",
+            "template", "button", "select", "textarea", "object", "canvas", "head"}
+    SKIP_NAMES = {"nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs", "footer", "sidebar",
+                  "copyright", "topbar", "toolbar", "share"}
+    BLOCK = {"p", "div", "li", "ul", "ol", "dl", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th",
+             "table", "section", "article", "main", "header", "blockquote", "pre", "figure", "figcaption",
+             "address", "hr", "caption", "details", "summary", "center"}
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+            "track", "wbr"}
 
-    def __init__(self) -> None:
+    HEAD = {"title", "meta", "link", "style", "script", "base", "noscript", "template"}
+
+    def __init__(self, by_name: bool = True) -> None:
         super().__init__(convert_charrefs=True)
+        self.by_name = by_name  # also hide elements by their id and class names
         self.parts: list[str] = []
+        self.stack: list[tuple[str, bool]] = []  # open elements, and whether each hides its content
         self.skip = 0
         self.title: list[str] = []
         self.in_title = False
+        self.h1: list[str] | None = None
         self.meta: dict[str, str] = {}
 
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
+    def _hides(self, tag: str, a: dict) -> bool:
         if tag in self.SKIP:
-            self.skip += 1
-        elif tag == "title":
+            return True
+        if tag == "header":  # the site's header, not an article's own
+            return not any(t in ("article", "main") for t, _ in self.stack)
+        if not self.by_name or tag in ("html", "body", "main", "article"):
+            return False
+        a_role = a.get("role", "").lower()
+        if a_role in ("navigation", "contentinfo", "banner", "menu", "menubar"):
+            return True
+        for name in f"{a.get('id', '')} {a.get('class', '')}".lower().split():
+            if name.startswith(("has-", "no-", "with-", "is-")):
+                continue
+            parts = re.split(r"[-_]", name)
+            if name in self.SKIP_NAMES or parts[0] in self.SKIP_NAMES or parts[-1] in self.SKIP_NAMES:
+                return True
+        return False
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: v or "" for k, v in attrs}
+        if tag not in self.HEAD and any(t == "head" for t, _ in self.stack):
+            self.handle_endtag("head")  # </head> is optional: the body has begun
+        if tag == "meta":
+            key = (a.get("name") or a.get("property") or a.get("itemprop") or "").lower()
+            if key and a.get("content", "").strip():
+                self.meta.setdefault(key, a["content"].strip())
+        elif tag == "time" and a.get("datetime", "").strip() and not self.skip:
+            self.meta.setdefault("time", a["datetime"].strip())
+        elif tag == "title" and not self.title and not self._hidden_in_body():
             self.in_title = True
-        elif tag == "meta":
-            key = (a.get("name") or a.get("property") or "").lower()
-            if key and a.get("content"):
-                self.meta[key] = a["content"]
-        elif tag == "time" and a.get("datetime"):
-            self.meta.setdefault("time", a["datetime"])
-        if tag in self.BLOCK:
+        elif tag == "h1" and self.h1 is None and not self.skip:
+            self.h1 = []
+        if tag == "br":
             self.parts.append("\n")
+        elif tag in self.BLOCK:
+            self.parts.append("\n\n")
+        if tag in self.VOID:
+            return
+        hides = self._hides(tag, a)
+        self.stack.append((tag, hides))
+        self.skip += hides
+
+    def _hidden_in_body(self) -> bool:
+        """Inside something hidden other than <head> (e.g. an <svg> with its own <title>)."""
+        return any(h and t != "head" for t, h in self.stack)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in self.VOID:
+            self.handle_endtag(tag)
 
     def handle_endtag(self, tag):
-        if tag in self.SKIP and self.skip:
-            self.skip -= 1
-        elif tag == "title":
+        if tag == "title":
             self.in_title = False
+        elif tag == "h1" and self.h1 is not None and not isinstance(self.h1, str):
+            self.h1 = "".join(self.h1)
         if tag in self.BLOCK:
-            self.parts.append("\n")
+            self.parts.append("\n\n")
+        for i in range(len(self.stack) - 1, -1, -1):  # close it and whatever was left open in it
+            if self.stack[i][0] == tag:
+                self.skip -= sum(h for _, h in self.stack[i:])
+                del self.stack[i:]
+                break
 
     def handle_data(self, data):
         if self.in_title:
             self.title.append(data)
         elif not self.skip:
             self.parts.append(data)
+            if isinstance(self.h1, list):
+                self.h1.append(data)
+
+
+_SPACES = re.compile(r"[ \t\r\f\v\xa0\u2000-\u200a\u202f\u205f\u3000]+")
+
+AUTHOR_META = ("author", "article:author", "dc.creator", "byl")
+PUBLISHED_META = ("article:published_time", "og:published_time", "datepublished", "pubdate", "publishdate",
+                  "publish_date", "dc.date", "date", "time")
+
+
+def _parse(html: str, by_name: bool) -> _MainText:
+    parser = _MainText(by_name)
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def _paragraphs(parts: list[str]) -> str:
+    paragraphs, lines = [], []
+    for line in "".join(parts).split("\n"):
+        line = _SPACES.sub(" ", line).strip()
+        if line:
+            lines.append(line)
+        elif lines:
+            paragraphs.append("\n".join(lines))
+            lines = []
+    if lines:
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
 
 
 def html_article(html: str, source: str, encoding: str | None) -> Article:
-    parser = _MainText()
-    parser.feed(html)
-    lines = [re.sub(r"[ \t\u3000\xa0]+", " ", l).strip() for l in "".join(parser.parts).split("\n")]
-    text = "\n".join(l for l in lines if l)
-    if not text.strip():
+    """The main text of a page, with its title, publication date, author and URL where
+    the page gives them. Raises InputError naming `source` when the page has no text."""
+    parser = _parse(html, by_name=True)
+    text = _paragraphs(parser.parts)
+    if not text:  # hiding by id and class names went too far: hide only by tag
+        parser = _parse(html, by_name=False)
+        text = _paragraphs(parser.parts)
+    if not text:
         raise InputError(f"{source}: HTML page with no article text")
     meta = parser.meta
-    title = "".join(parser.title).strip() or meta.get("og:title")
-    published = meta.get("article:published_time") or meta.get("pubdate") or meta.get("publishdate") or meta.get("time")
-    return Article(source, text, title=title, published=published, author=meta.get("author"),
+    title = _SPACES.sub(" ", "".join(parser.title)).strip()
+    h1 = _SPACES.sub(" ", parser.h1).strip() if isinstance(parser.h1, str) else ""
+    if h1 and title.startswith(h1):  # "<h1>" of "<h1> - Site name"
+        title = h1
+    title = meta.get("og:title") or title or h1 or None
+    published = next((meta[k] for k in PUBLISHED_META if k in meta), None)
+    author = next((meta[k] for k in AUTHOR_META if k in meta and not meta[k].startswith("http")), None)
+    return Article(source, text, title=title, published=published, author=author,
                    url=meta.get("og:url"), encoding=encoding, fmt="html")
