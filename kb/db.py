@@ -6,6 +6,8 @@ import datetime as _dt
 
 import sqlite_utils
 
+from extract.fingerprint import from_bytes
+
 from .records import ArticleRows
 
 SCHEMA = {
@@ -41,6 +43,14 @@ SCHEMA = {
     "signals": ({"id": int, "article_id": str, "sentence_id": int, "kind": str, "rule": str,
                  "raw_start": int, "raw_end": int, "text": str},
                 "id", [("article_id", "articles", "id"), ("sentence_id", "sentences", "id")]),
+    # MinHash signature of the article's clean_text (extract.fingerprint), for near duplicates
+    "article_fingerprints": ({"article_id": str, "minhash": bytes}, "article_id", [("article_id", "articles", "id")]),
+}
+# views created when missing: name → select
+VIEWS = {
+    # articles that are not near-duplicate copies of an earlier article: count claims
+    # over these so that a claim repeated by copies is not counted as independent support
+    "independent_articles": "select * from articles where duplicate_of is null",
 }
 INDEXES = {
     "articles": [["source"], ["script"], ["garble_score"], ["duplicate_of"]],
@@ -55,7 +65,7 @@ INDEXES = {
     "signals": [["article_id"], ["kind"], ["rule"]],
 }
 # child tables first: the order rows of one article are deleted in
-CHILDREN = ["claim_laws", "mentions", "signals", "edits", "claims", "sentences", "sections"]
+CHILDREN = ["claim_laws", "article_fingerprints", "mentions", "signals", "edits", "claims", "sentences", "sections"]
 
 
 def open_db(path: str) -> sqlite_utils.Database:
@@ -76,6 +86,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                 db[name].create(columns, pk=pk, foreign_keys=fks)
                 for cols in INDEXES.get(name, []):
                     db[name].create_index(cols, if_not_exists=True)
+        for name, sql in VIEWS.items():
+            db.execute(f"create view if not exists [{name}] as {sql}")
 
 
 def delete_article(db: sqlite_utils.Database, article_id: str) -> None:
@@ -83,6 +95,8 @@ def delete_article(db: sqlite_utils.Database, article_id: str) -> None:
     for table in CHILDREN[1:]:
         db.execute(f"delete from [{table}] where article_id = ?", [article_id])
     db.execute("delete from articles where id = ?", [article_id])
+    # its copies are no longer copies of anything stored (DuplicateIndex.remove looks them up again)
+    db.execute("update articles set duplicate_of = null, similarity = null where duplicate_of = ?", [article_id])
 
 
 def _next_id(db: sqlite_utils.Database, table: str) -> int:
@@ -96,11 +110,13 @@ def _assign_ids(db: sqlite_utils.Database, table: str, rows: list[dict]) -> list
     return [row["id"] for row in rows]
 
 
-def store_article(db: sqlite_utils.Database, rows: ArticleRows) -> tuple[str, bool]:
+def store_article(db: sqlite_utils.Database, rows: ArticleRows, dedup=None) -> tuple[str, bool]:
     """Store one article's rows in one transaction. Returns the state (added, replaced or
     unchanged) and whether its rows were inserted (content stored from another source
     already is not stored twice). Rows this source held for other content are removed in
-    the same transaction."""
+    the same transaction. With `dedup` (a kb.dedup.DuplicateIndex), the same transaction
+    marks the new article as a near duplicate of an earlier one, if it is one, and looks
+    up again the copies of a removed article."""
     art = rows.article
     stale = [r[0] for r in db.execute("select id from articles where source = ? and id != ?",
                                       [art["source"], art["id"]])]
@@ -110,8 +126,14 @@ def store_article(db: sqlite_utils.Database, rows: ArticleRows) -> tuple[str, bo
     with db.conn:
         for old in stale:
             delete_article(db, old)
+            if dedup is not None:
+                dedup.remove(db, old)
         if not stored:
             _insert_rows(db, rows)
+            if dedup is not None and rows.fingerprint is not None:
+                found = dedup.place(db, art["id"], from_bytes(rows.fingerprint))
+                if found:
+                    art["duplicate_of"], art["similarity"] = found
     return ("replaced" if stale else "added"), not stored
 
 
@@ -119,6 +141,8 @@ def _insert_rows(db: sqlite_utils.Database, rows: ArticleRows) -> None:
     art = rows.article
     art["ingested_at"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     db["articles"].insert(art)
+    if rows.fingerprint is not None:
+        db["article_fingerprints"].insert({"article_id": art["id"], "minhash": rows.fingerprint})
     db["laws"].insert_all(rows.laws, pk="id", ignore=True)
     db["entities"].insert_all(rows.entities, pk="id", ignore=True)
     section_ids = dict(zip((r["idx"] for r in rows.sections), _assign_ids(db, "sections", rows.sections)))

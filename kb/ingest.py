@@ -12,6 +12,7 @@ from extract import InputError, analyse
 from extract.formats import MAX_BYTES, SUFFIXES, read_articles
 
 from .db import open_db, store_article
+from .dedup import DuplicateIndex
 from .records import ArticleRows, to_rows
 
 
@@ -22,11 +23,12 @@ class Summary:
     unchanged: int = 0
     failed: int = 0
     claims: int = 0
+    duplicates: int = 0  # articles added that are near duplicates of an earlier one
     errors: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         return (f"articles: {self.added} added, {self.replaced} replaced, {self.unchanged} unchanged, "
-                f"{self.failed} failed; claims added: {self.claims}")
+                f"{self.failed} failed; claims added: {self.claims}; near duplicates added: {self.duplicates}")
 
 
 def find_files(paths: Iterable[str | Path]) -> Iterator[Path | InputError]:
@@ -77,25 +79,31 @@ def ingest(paths: Iterable[str | Path], db_path: str, jobs: int = 1, max_bytes: 
         else:
             files.append(item)
     db = open_db(db_path)
+    dedup = DuplicateIndex(db)
+    dedup.backfill(db)  # articles stored before fingerprints existed
     tasks = [(f, max_bytes) for f in files]
     if jobs > 1 and len(files) > 1:
         with get_context("spawn").Pool(jobs) as pool:
-            _store_all(db, progress(pool.imap(_worker, tasks, chunksize=4), total=len(tasks)), summary, on_stored)
+            _store_all(db, progress(pool.imap(_worker, tasks, chunksize=4), total=len(tasks)), summary, on_stored,
+                       dedup)
     else:
-        _store_all(db, progress(map(_worker, tasks), total=len(tasks)), summary, on_stored)
+        _store_all(db, progress(map(_worker, tasks), total=len(tasks)), summary, on_stored, dedup)
     return summary
 
 
-def _store_all(db, results: Iterable[list[ArticleRows | str]], summary: Summary, on_stored) -> None:
+def _store_all(db, results: Iterable[list[ArticleRows | str]], summary: Summary, on_stored,
+               dedup: DuplicateIndex | None = None) -> None:
     for items in results:
         for item in items:
             if isinstance(item, str):
                 summary.failed += 1
                 summary.errors.append(item)
                 continue
-            state, inserted = store_article(db, item)
+            state, inserted = store_article(db, item, dedup)
             setattr(summary, state, getattr(summary, state) + 1)
             if inserted:
                 summary.claims += len(item.claims)
+                if item.article.get("duplicate_of"):
+                    summary.duplicates += 1
                 if on_stored:
                     on_stored(db, item)

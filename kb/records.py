@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 
 from extract import Analysis
+from extract.fingerprint import minhash_signature, to_bytes
 from extract.laws import law_table
 
 
@@ -21,6 +22,7 @@ class ArticleRows:
     signals: list[dict] = field(default_factory=list)
     laws: list[dict] = field(default_factory=list)
     entities: list[dict] = field(default_factory=list)
+    fingerprint: bytes | None = None  # MinHash signature of clean_text (extract.fingerprint.to_bytes)
 
 
 def law_row(name: str) -> dict:
@@ -36,18 +38,19 @@ def to_rows(result: Analysis) -> ArticleRows:
     doc = result.document
     art = doc.article
     aid = art.id
+    clean_text = doc.clean.text
     kinds = {}
     for s in doc.signals:
         kinds[s.kind] = kinds.get(s.kind, 0) + 1
     rows = ArticleRows({
         "id": aid, "source": art.source, "title": doc.title, "published": doc.published,
         "author": art.author, "url": art.url, "format": art.fmt, "encoding": art.encoding,
-        "script": doc.script, "raw_text": doc.raw_text, "clean_text": doc.clean.text,
+        "script": doc.script, "raw_text": doc.raw_text, "clean_text": clean_text,
         "garble_score": doc.garble_score, "pinyin_annotations": kinds.get("pinyin_annotation", 0),
         "deleted_word_gaps": kinds.get("deleted_word", 0), "spun_phrases": kinds.get("spun_phrase", 0),
         "mojibake_runs": kinds.get("mojibake", 0), "pii_masked": len(doc.pii),
         "n_sentences": len(doc.sentences), "n_claims": len(result.claims),
-    })
+    }, fingerprint=to_bytes(minhash_signature(clean_text)))
     for b in doc.blocks:
         if b.kind == "blank":
             continue
