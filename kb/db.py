@@ -44,6 +44,11 @@ SCHEMA = {
                  "raw_start": int, "raw_end": int, "text": str},
                 "id", [("article_id", "articles", "id"), ("sentence_id", "sentences", "id")]),
     # MinHash signature of the article's clean_text (extract.fingerprint), for near duplicates
+    "procedure_steps": ({"id": int, "article_id": str, "claim_id": int, "process": str, "step": int,
+                         "name": str}, "id", [("article_id", "articles", "id"), ("claim_id", "claims", "id")]),
+    "faq": ({"id": int, "article_id": str, "question_section_id": int, "question": str, "answer": str,
+             "raw_start": int, "raw_end": int}, "id",
+            [("article_id", "articles", "id"), ("question_section_id", "sections", "id")]),
     "article_fingerprints": ({"article_id": str, "minhash": bytes}, "article_id", [("article_id", "articles", "id")]),
 }
 # views created when missing: name → select
@@ -51,6 +56,10 @@ VIEWS = {
     # articles that are not near-duplicate copies of an earlier article: count claims
     # over these so that a claim repeated by copies is not counted as independent support
     "independent_articles": "select * from articles where duplicate_of is null",
+    # one row per reader comment, its lines joined
+    "comments": ("select article_id, comment_idx, commenter, comment_date, min(raw_start) as raw_start, "
+                 "max(raw_end) as raw_end, group_concat(text, char(10)) as text from sections "
+                 "where kind = 'comment' group by article_id, comment_idx"),
 }
 INDEXES = {
     "articles": [["source"], ["script"], ["garble_score"], ["duplicate_of"]],
@@ -58,6 +67,8 @@ INDEXES = {
     "sentences": [["article_id"], ["section_id"]],
     "claims": [["article_id"], ["type"], ["stance"], ["section"], ["subject"], ["rule"], ["type", "stance"], ["sentence_id"]],
     "claim_laws": [["law_id"]],
+    "procedure_steps": [["article_id"], ["claim_id"], ["process", "step"]],
+    "faq": [["article_id"]],
     "mentions": [["article_id"], ["entity_id"], ["law_id"], ["kind"], ["sentence_id"]],
     "laws": [["status"]],
     "entities": [["kind"]],
@@ -65,7 +76,7 @@ INDEXES = {
     "signals": [["article_id"], ["kind"], ["rule"]],
 }
 # child tables first: the order rows of one article are deleted in
-CHILDREN = ["claim_laws", "article_fingerprints", "mentions", "signals", "edits", "claims", "sentences", "sections"]
+CHILDREN = ["claim_laws", "procedure_steps", "faq", "article_fingerprints", "mentions", "signals", "edits", "claims", "sentences", "sections"]
 
 
 def open_db(path: str) -> sqlite_utils.Database:
@@ -155,6 +166,14 @@ def _insert_rows(db: sqlite_utils.Database, rows: ArticleRows) -> None:
     for r in rows.claims:
         r["sentence_id"] = sentence_ids[r.pop("sentence_idx")]
     db["claims"].insert_all(rows.claims)
+    for r in rows.procedure_steps:
+        r["claim_id"] = claim_ids[r.pop("claim_idx")]
+    _assign_ids(db, "procedure_steps", rows.procedure_steps)
+    db["procedure_steps"].insert_all(rows.procedure_steps)
+    for r in rows.faq:
+        r["question_section_id"] = section_ids.get(r.pop("question_idx"))
+    _assign_ids(db, "faq", rows.faq)
+    db["faq"].insert_all(rows.faq)
     links = {(claim_ids[r["claim_idx"]], r["law_id"]) for r in rows.claim_laws}
     db["claim_laws"].insert_all([{"claim_id": c, "law_id": l} for c, l in sorted(links)], ignore=True)
     for table in ("mentions", "signals"):

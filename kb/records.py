@@ -22,6 +22,8 @@ class ArticleRows:
     signals: list[dict] = field(default_factory=list)
     laws: list[dict] = field(default_factory=list)
     entities: list[dict] = field(default_factory=list)
+    procedure_steps: list[dict] = field(default_factory=list)
+    faq: list[dict] = field(default_factory=list)
     fingerprint: bytes | None = None  # MinHash signature of clean_text (extract.fingerprint.to_bytes)
 
 
@@ -70,6 +72,8 @@ def to_rows(result: Analysis) -> ArticleRows:
                             "raw_start": s.raw_start, "raw_end": s.raw_end, "rule": c.rule,
                             "rules": ",".join(c.rules), "confidence": c.confidence,
                             "process": c.process, "step": c.step})
+    _step_rows(result, rows)
+    _faq_rows(result, rows)
     _mention_rows(result, rows)
     for e in doc.edits:
         rows.edits.append({"article_id": aid, "rule": e.rule, "raw_start": e.raw_start, "raw_end": e.raw_end,
@@ -115,3 +119,37 @@ def _mention_rows(result: Analysis, rows: ArticleRows) -> None:
             entities[eid] = {"id": eid, "name": m.entity, "kind": m.kind}
     rows.laws = list(laws.values())
     rows.entities = list(entities.values())
+
+
+def _step_rows(result: Analysis, rows: ArticleRows) -> None:
+    """One row per step of a described process: numbered items and inline enumerations."""
+    aid = result.article.id
+    for i, c in enumerate(result.claims):
+        if c.type != "procedure" or not c.process:
+            continue
+        if c.stages:
+            rows.procedure_steps.extend({"article_id": aid, "claim_idx": i, "process": c.process,
+                                         "step": n, "name": name} for n, name in enumerate(c.stages, 1))
+        elif c.step is not None:
+            block = c.sentence.block
+            name = block.label or (block.heading_path[-1] if block.heading_path and not block.marker else None)
+            rows.procedure_steps.append({"article_id": aid, "claim_idx": i, "process": c.process,
+                                         "step": c.step, "name": name})
+
+
+def _faq_rows(result: Analysis, rows: ArticleRows) -> None:
+    """Question lines of FAQ text with the body lines that answer them."""
+    doc, current = result.document, None
+    for b in doc.blocks:
+        if b.kind == "question":
+            current = {"article_id": doc.article.id, "question_idx": b.idx, "question": b.text,
+                       "answer": [], "raw_start": None, "raw_end": None}
+            rows.faq.append(current)
+        elif b.kind in ("heading", "title", "comment", "comment_header", "links"):
+            current = None
+        elif b.kind == "body" and current is not None:
+            current["answer"].append(b.text)
+            current["raw_start"] = current["raw_start"] if current["raw_start"] is not None else b.raw_start
+            current["raw_end"] = b.raw_end
+    for q in rows.faq:
+        q["answer"] = "\n".join(q["answer"]) or None
