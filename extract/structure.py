@@ -89,7 +89,7 @@ def is_heading_like(text: str) -> bool:
             and not re.search(r"[,，、]$", text) and len(re.findall(r"[,，]", text)) <= 1)
 
 
-def _boilerplate(text: str, state: dict) -> tuple[str, str] | None:
+def _boilerplate(text: str) -> tuple[str, str] | None:
     for kind in ("disclaimer", "contact", "meta"):
         hit = first_match(named_patterns(SECTIONS, kind), text)
         if hit and (kind != "meta" or len(text) <= 60):
@@ -141,7 +141,7 @@ def _classify(i: int, rs: int, re_: int, text: str, stack: list, state: dict) ->
         b.commenter, b.comment_date = state["comment"]
         b.comment_idx = state["comment_idx"]
         return b
-    boiler = _boilerplate(text, state)
+    boiler = _boilerplate(text)
     if boiler:
         b.kind, b.rule = boiler
         return b
