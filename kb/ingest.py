@@ -49,12 +49,19 @@ def find_files(paths: Iterable[str | Path]) -> Iterator[Path | InputError]:
             yield InputError(f"{p}: no such file or directory")
 
 
-def analyse_file(path: Path, max_bytes: int = MAX_BYTES) -> list[ArticleRows | str]:
-    """Rows of every article in one file, or error messages; never raises for bad input."""
-    out: list[ArticleRows | str] = []
+def analyse_file(path: Path, max_bytes: int = MAX_BYTES,
+                 stored: frozenset[tuple[str, str]] = frozenset()) -> list["ArticleRows | Unchanged | str"]:
+    """Rows of every article in one file, or error messages; never raises for bad input.
+    Articles whose (id, source) is in `stored` are only marked Unchanged."""
+    out: list[ArticleRows | Unchanged | str] = []
     try:
         for item in read_articles(path, max_bytes):
-            out.append(str(item) if isinstance(item, InputError) else to_rows(analyse(item)))
+            if isinstance(item, InputError):
+                out.append(str(item))
+            elif (item.id, item.source) in stored:
+                out.append(Unchanged(item.source))
+            else:
+                out.append(to_rows(analyse(item)))
     except InputError as exc:
         out.append(str(exc))
     except Exception as exc:  # a bug on one article must not stop the others
@@ -62,8 +69,23 @@ def analyse_file(path: Path, max_bytes: int = MAX_BYTES) -> list[ArticleRows | s
     return out
 
 
-def _worker(args: tuple[Path, int]) -> list[ArticleRows | str]:
-    return analyse_file(*args)
+# In a worker process: the (article id, source) pairs already stored, received once
+# through the Pool initializer rather than with every task.
+_WORKER_STORED: frozenset[tuple[str, str]] = frozenset()
+
+
+@dataclass
+class Unchanged:
+    source: str
+
+
+def _set_worker_stored(stored: frozenset[tuple[str, str]]) -> None:
+    global _WORKER_STORED
+    _WORKER_STORED = stored
+
+
+def _worker(args: tuple[Path, int]) -> list[ArticleRows | Unchanged | str]:
+    return analyse_file(*args, stored=_WORKER_STORED)
 
 
 def ingest(paths: Iterable[str | Path], db_path: str, jobs: int = 1, max_bytes: int = MAX_BYTES,
@@ -82,12 +104,15 @@ def ingest(paths: Iterable[str | Path], db_path: str, jobs: int = 1, max_bytes: 
     dedup = DuplicateIndex(db)
     dedup.backfill(db)  # articles stored before fingerprints existed
     tasks = [(f, max_bytes) for f in files]
+    # articles already stored from the same source are not analysed again
+    stored = frozenset((r[0], r[1]) for r in db.execute("select id, source from articles"))
     if jobs > 1 and len(files) > 1:
-        with get_context("spawn").Pool(jobs) as pool:
+        with get_context("spawn").Pool(jobs, initializer=_set_worker_stored, initargs=(stored,)) as pool:
             _store_all(db, progress(pool.imap(_worker, tasks, chunksize=4), total=len(tasks)), summary, on_stored,
                        dedup)
     else:
-        _store_all(db, progress(map(_worker, tasks), total=len(tasks)), summary, on_stored, dedup)
+        results = (analyse_file(f, m, stored=stored) for f, m in tasks)
+        _store_all(db, progress(results, total=len(tasks)), summary, on_stored, dedup)
     return summary
 
 
@@ -98,6 +123,9 @@ def _store_all(db, results: Iterable[list[ArticleRows | str]], summary: Summary,
             if isinstance(item, str):
                 summary.failed += 1
                 summary.errors.append(item)
+                continue
+            if isinstance(item, Unchanged):
+                summary.unchanged += 1
                 continue
             state, inserted = store_article(db, item, dedup)
             setattr(summary, state, getattr(summary, state) + 1)
