@@ -100,5 +100,56 @@ def train_claims(gold: tuple[str, ...], corpus: str, folds: int, write: bool) ->
         click.echo(f"wrote {target}")
 
 
+
+@cli.command(name="graph")
+@click.option("--rebuild", is_flag=True, help="recompute the nodes and edges tables")
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True,
+              type=click.Path(exists=True, dir_okay=False))
+def graph_cmd(rebuild: bool, db_path: str) -> None:
+    """Build the graph of articles, claims, subjects, entities and laws into the tables
+    nodes and edges (with degree, PageRank and Louvain community), and print its counts."""
+    import time
+
+    from .graph import rebuild as rebuild_graph
+
+    if not rebuild:
+        raise click.UsageError("nothing to do: pass --rebuild")
+    start = time.perf_counter()
+    counts = rebuild_graph(db_path)
+    for what in ("nodes", "edges"):
+        total = sum(counts[what].values())
+        detail = ", ".join(f"{k} {v}" for k, v in counts[what].items())
+        click.echo(f"{what}: {total} ({detail})")
+    click.echo(f"graph rebuilt in {time.perf_counter() - start:.2f}s")
+
+
+@cli.group(name="export")
+def export_group() -> None:
+    """Export parts of the knowledge base."""
+
+
+@export_group.command(name="graph")
+@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "json"]), default="graphml",
+              show_default=True, help="json is networkx node-link data")
+@click.option("--db", "db_path", default=DEFAULT_DB, show_default=True,
+              type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", default="-", show_default=True, help="file to write (- for stdout)")
+def export_graph_cmd(fmt: str, db_path: str, output: str) -> None:
+    """Export the graph (with degree, PageRank and community on every node)."""
+    import sqlite_utils
+
+    from .graph import export_graph, graph_from_db
+
+    db = sqlite_utils.Database(db_path)
+    try:
+        g = graph_from_db(db)
+    finally:
+        db.close()
+    if output == "-":
+        export_graph(g, fmt, sys.stdout.buffer)
+    else:
+        export_graph(g, fmt, output)
+
+
 if __name__ == "__main__":
     cli()
