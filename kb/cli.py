@@ -35,7 +35,9 @@ def cli() -> None:
 @click.option("--jobs", "-j", default=1, show_default=True, help="worker processes for decode/clean/extract")
 @click.option("--max-bytes", default=MAX_BYTES, show_default=True, help="refuse files larger than this")
 @click.option("--quiet", "-q", is_flag=True, help="no progress bar")
-def ingest_cmd(paths: tuple[str, ...], db_path: str, jobs: int, max_bytes: int, quiet: bool) -> None:
+@click.option("--graph/--no-graph", default=True, show_default=True,
+              help="recompute claim clusters and the graph when articles were added or replaced")
+def ingest_cmd(paths: tuple[str, ...], db_path: str, jobs: int, max_bytes: int, quiet: bool, graph: bool) -> None:
     """Ingest article files (.txt, .html, .jsonl) or folders of them."""
     from tqdm import tqdm
 
@@ -47,6 +49,11 @@ def ingest_cmd(paths: tuple[str, ...], db_path: str, jobs: int, max_bytes: int, 
     for err in summary.errors:
         click.echo(f"error: {err}", err=True)
     click.echo(summary.line())
+    if graph and (summary.added or summary.replaced):
+        from .graph import rebuild
+
+        found = rebuild(db_path)
+        click.echo(f"graph: {sum(found['nodes'].values())} nodes, {sum(found['edges'].values())} edges", err=True)
     if summary.failed:
         sys.exit(1)
 

@@ -16,6 +16,8 @@ subject:<name>) and carry `kind` and `label`. Edge kinds:
                risk claim: the closest one before it, else the closest one after it)
 - contradicts  legal → illegal legality claim about the same subject in another article
                (one directed edge per pair; the relation is symmetric)
+- same         claim → the canonical claim of its cluster (kb/clusters.py) when the two
+               are in different articles: the same assertion copied or spun elsewhere
 - duplicate_of article → the earlier article it is a near-duplicate copy of
 
 Every query groups by article or by subject, so building stays linear in the claims
@@ -30,6 +32,8 @@ from pathlib import Path
 
 import networkx as nx
 import sqlite_utils
+
+from .clusters import rebuild_clusters
 
 NODE_COLUMNS = {"id": str, "kind": str, "label": str, "claim_id": int, "entity_id": str, "law_id": str,
                 "article_id": str, "type": str, "stance": str, "status": str,
@@ -111,6 +115,12 @@ def build_graph(db: sqlite_utils.Database) -> nx.MultiDiGraph:
             add_edge(f"claim:{prev[3]}", f"claim:{cur[3]}", "next", cur[0])
     _add_addresses(db, add_edge)
     _add_contradictions(db, add_edge)
+    if "claim_cluster_members" in db.table_names():
+        for cid, canon, aid in _q(db, "select m.claim_id, k.canonical_claim_id, c.article_id "
+                                      "from claim_cluster_members m join claim_clusters k on k.id = m.cluster_id "
+                                      "join claims c on c.id = m.claim_id join claims cc on cc.id = k.canonical_claim_id "
+                                      "where c.article_id != cc.article_id order by m.claim_id"):
+            add_edge(f"claim:{cid}", f"claim:{canon}", "same", aid)
     for aid, dup in _q(db, "select id, duplicate_of from articles where duplicate_of is not null order by id"):
         if g.has_node(f"article:{dup}"):
             add_edge(f"article:{aid}", f"article:{dup}", "duplicate_of", aid)
@@ -209,6 +219,7 @@ def rebuild(db_path: str) -> dict:
 
     db = open_db(db_path)
     try:
+        rebuild_clusters(db)
         g = graph_from_db(db)
         store_graph(db, g)
         return counts(g)

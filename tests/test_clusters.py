@@ -1,0 +1,41 @@
+"""Claim clusters: the same assertion in a spun copy of an article is one cluster, and
+the copy does not count as independent support."""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+from conftest import A000, CORPUS
+from kb.clusters import group_claims
+from kb.graph import rebuild
+from kb.ingest import ingest
+
+
+def test_spun_variants_of_a_claim_group_together_and_others_do_not():
+    claims = [
+        (1, "risk", "假使外包机构的信息安全措施不到位存在数据泄露的风险将直接危害持卡人的个人隐私和财产安全。"),
+        (2, "risk", "如果外包机构的信息安全措施不到位,存在数据泄露的风险,将直接危害持卡人的个人隐私和财产安全。"),
+        (3, "mitigation", "如果外包机构的信息安全措施不到位,存在数据泄露的风险,将直接危害持卡人的个人隐私和财产安全。"),
+        (4, "risk", "催收过程中,如果催收手段过于激进,可能会影响客户的体验。"),
+    ]
+    assert group_claims(claims) == [[1, 2], [3], [4]]
+
+
+def test_copy_of_an_article_makes_clusters_with_one_independent_article(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(CORPUS / A000, folder / "original.txt")
+    text = (CORPUS / A000).read_text(encoding="utf-8")
+    (folder / "copy.txt").write_text(text.replace("之一时间", "第一时间").replace("首页 > 逾期动态", "首页 > 信用卡"),
+                                     encoding="utf-8")
+    db_path = tmp_path / "kb.db"
+    ingest([folder / "original.txt"], str(db_path))
+    ingest([folder / "copy.txt"], str(db_path))
+    rebuild(str(db_path))
+    with sqlite3.connect(db_path) as conn:
+        shared = conn.execute("select n_articles, n_independent_articles from claim_clusters "
+                              "where n_articles > 1").fetchall()
+        same = conn.execute("select count(*) from edges where kind = 'same'").fetchone()[0]
+    assert len(shared) > 50
+    assert set(shared) == {(2, 1)}
+    assert same == len(shared)
