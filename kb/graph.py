@@ -14,8 +14,9 @@ subject:<name>) and carry `kind` and `label`. Edge kinds:
 - addresses    mitigation → risk of the same article whose subject is the mitigation's
                subject or is named in the mitigation's heading path (the nearest such
                risk claim: the closest one before it, else the closest one after it)
-- contradicts  legal → illegal legality claim about the same subject in another article
-               (one directed edge per pair; the relation is symmetric)
+- contradicts  a legal (illegal) legality claim → the earliest illegal (legal) claim about
+               the same subject in another article: linear in the claims, where every
+               pair would grow quadratically in a corpus of copied articles
 - same         claim → the canonical claim of its cluster (kb/clusters.py) when the two
                are in different articles: the same assertion copied or spun elsewhere
 - duplicate_of article → the earlier article it is a near-duplicate copy of
@@ -157,6 +158,9 @@ def _add_addresses(db: sqlite_utils.Database, add_edge) -> None:
 
 
 def _add_contradictions(db: sqlite_utils.Database, add_edge) -> None:
+    """Each legal/illegal claim about a contested subject → the earliest claim of the
+    opposite stance about it in another article. Linear in the claims: every pair would
+    grow quadratically with a corpus of copied articles."""
     rows = _q(db, "select subject, stance, id, article_id from claims where type = 'legality' "
                   "and stance in ('legal', 'illegal') and subject is not null and subject != '' "
                   "and subject in (select subject from claims where type = 'legality' and stance in ('legal', 'illegal') "
@@ -164,11 +168,13 @@ def _add_contradictions(db: sqlite_utils.Database, add_edge) -> None:
     groups: dict[str, dict[str, list[tuple[int, str]]]] = defaultdict(lambda: {"legal": [], "illegal": []})
     for subject, stance, cid, aid in rows:
         groups[subject][stance].append((cid, aid))
-    for subject, g in groups.items():
-        for lid, laid in g["legal"]:
-            for iid, iaid in g["illegal"]:
-                if laid != iaid:
-                    add_edge(f"claim:{lid}", f"claim:{iid}", "contradicts", None)
+    for g in groups.values():
+        for stance, other in (("legal", "illegal"), ("illegal", "legal")):
+            for cid, aid in g[stance]:
+                # the scan stops at the first claim of another article
+                target = next((oid for oid, oaid in g[other] if oaid != aid), None)
+                if target is not None:
+                    add_edge(f"claim:{cid}", f"claim:{target}", "contradicts", None)
 
 
 def compute_metrics(g: nx.MultiDiGraph, seed: int = SEED) -> None:

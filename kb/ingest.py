@@ -38,15 +38,25 @@ def find_files(paths: Iterable[str | Path]) -> Iterator[Path | InputError]:
             if not os.access(p, os.R_OK | os.X_OK):
                 yield InputError(f"{p}: cannot read directory (permission denied)")
                 continue
-            for root, dirs, files in os.walk(p, onerror=None):
+            # a subfolder that cannot be listed is reported, not skipped in silence
+            unreadable: list[OSError] = []
+            for root, dirs, files in os.walk(p, onerror=unreadable.append):
                 dirs.sort()
+                yield from map(_walk_error, unreadable)
+                unreadable.clear()
                 for name in sorted(files):
                     if name.lower().endswith(SUFFIXES):
                         yield Path(root) / name
+            yield from map(_walk_error, unreadable)
         elif p.exists():
             yield p
         else:
             yield InputError(f"{p}: no such file or directory")
+
+
+def _walk_error(exc: OSError) -> InputError:
+    reason = (exc.strerror or str(exc)).lower()
+    return InputError(f"{exc.filename}: cannot read directory ({reason})")
 
 
 def analyse_file(path: Path, max_bytes: int = MAX_BYTES,
