@@ -30,7 +30,7 @@ def cli() -> None:
 
 
 @cli.command(name="ingest")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, required=True, type=click.Path(readable=False))
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True, help="SQLite database to write")
 @click.option("--jobs", "-j", default=1, show_default=True, help="worker processes for decode/clean/extract")
 @click.option("--max-bytes", default=MAX_BYTES, show_default=True, help="refuse files larger than this")

@@ -121,6 +121,16 @@ def _assign_ids(db: sqlite_utils.Database, table: str, rows: list[dict]) -> list
     return [row["id"] for row in rows]
 
 
+def transaction(db: sqlite_utils.Database):
+    """One transaction around the whole block. Not `with db.conn:`: sqlite-utils 4's
+    Table.insert/insert_all open and commit a transaction of their own when none is open
+    (Python's implicit one only begins at the first DML statement), so each insert was
+    committed alone and a crash could leave half an article, which the next run then took
+    for stored. Database.atomic() begins at once and nests inserts as savepoints."""
+    atomic = getattr(db, "atomic", None)  # sqlite-utils >= 4
+    return atomic() if atomic is not None else db.conn
+
+
 def store_article(db: sqlite_utils.Database, rows: ArticleRows, dedup=None) -> tuple[str, bool]:
     """Store one article's rows in one transaction. Returns the state (added, replaced or
     unchanged) and whether its rows were inserted (content stored from another source
@@ -134,7 +144,7 @@ def store_article(db: sqlite_utils.Database, rows: ArticleRows, dedup=None) -> t
     stored = db.execute("select 1 from articles where id = ?", [art["id"]]).fetchone() is not None
     if stored and not stale:
         return "unchanged", False
-    with db.conn:
+    with transaction(db):
         for old in stale:
             delete_article(db, old)
             if dedup is not None:

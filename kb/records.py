@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from extract import Analysis
 from extract.fingerprint import minhash_signature, to_bytes
+from extract.clean.pii import mask_pii
 from extract.laws import law_table
 
 
@@ -45,8 +46,8 @@ def to_rows(result: Analysis) -> ArticleRows:
     for s in doc.signals:
         kinds[s.kind] = kinds.get(s.kind, 0) + 1
     rows = ArticleRows({
-        "id": aid, "source": art.source, "title": doc.title, "published": doc.published,
-        "author": art.author, "url": art.url, "format": art.fmt, "encoding": art.encoding,
+        "id": aid, "source": art.source, "title": _masked(doc.title), "published": doc.published,
+        "author": _masked(art.author), "url": _masked(art.url), "format": art.fmt, "encoding": art.encoding,
         "script": doc.script, "raw_text": doc.raw_text, "clean_text": clean_text,
         "garble_score": doc.garble_score, "pinyin_annotations": kinds.get("pinyin_annotation", 0),
         "deleted_word_gaps": kinds.get("deleted_word", 0), "spun_phrases": kinds.get("spun_phrase", 0),
@@ -82,6 +83,11 @@ def to_rows(result: Analysis) -> ArticleRows:
         rows.signals.append({"article_id": aid, "kind": g.kind, "rule": g.rule, "raw_start": g.raw_start,
                              "raw_end": g.raw_end, "text": g.text, "sentence_idx": _sentence_at(doc, g.raw_start)})
     return rows
+
+
+def _masked(text: str | None) -> str | None:
+    """Page metadata (HTML title, author, JSONL fields) masked like the article text."""
+    return mask_pii(text)[0] if text else text
 
 
 def _sentence_at(doc, raw_pos: int) -> int | None:

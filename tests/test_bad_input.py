@@ -208,9 +208,6 @@ def test_unreadable_directory_is_an_error_and_the_rest_is_ingested(locked_folder
     assert summary.errors == [f"{locked_folder}: cannot read directory (permission denied)"]
 
 
-@pytest.mark.xfail(strict=True, reason="kb/cli.py: `paths` is click.Path() whose readable=True check aborts the "
-                                       "whole run with a usage error (exit 2) before anything is ingested; "
-                                       "fix: click.Path(readable=False)")
 def test_unreadable_directory_given_on_the_command_line(locked_folder, tmp_path):
     good = tmp_path / A002
     good.write_text(TEXT_002, encoding="utf-8")

@@ -29,3 +29,16 @@ def test_personal_data_is_masked_with_the_same_length(text, secret):
 ])
 def test_ordinary_numbers_are_kept(text):
     assert mask_pii(text) == (text, [])
+
+
+def test_page_metadata_is_masked_too():
+    """An HTML title or JSONL author can carry personal data as well as the text."""
+    from extract import Article, analyse
+    from kb.records import to_rows
+
+    article = Article("x.jsonl#1", "信用卡委外催收是否合法?催收公司必须依法催收。", title="催收投诉 13812345678",
+                      author="me@example.com", url="https://example.com/?tel=13812345678")
+    row = to_rows(analyse(article)).article
+    assert "13812345678" not in row["title"] and len(row["title"]) == len("催收投诉 13812345678")
+    assert "me@example.com" not in row["author"]
+    assert "13812345678" not in row["url"]
