@@ -135,3 +135,14 @@ def test_datasette_cannot_write(client, leak_db):
         assert r.status_code >= 400, sql
         assert "pwned" not in (r.json().get("rows") or [])
     assert fingerprint(leak_db) == before
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf", "json"])
+def test_no_secret_in_graph_exports(leak_db, tmp_path, fmt):
+    from kb.graph import export_graph, graph_from_db, rebuild
+    import sqlite_utils
+
+    rebuild(str(leak_db))
+    out = tmp_path / f"graph.{fmt}"
+    export_graph(graph_from_db(sqlite_utils.Database(leak_db)), fmt, out)
+    assert_no_secret(out.read_text(encoding="utf-8"), f"graph export ({fmt})")
