@@ -132,6 +132,9 @@ def _confident(run: str, repaired: str) -> bool:
 
 
 def _utf8_as_gbk(text: str, taken: list[Edit]) -> list[Edit]:
+    # a confident run holds a rare character or U+FFFD (_confident): most lines hold neither
+    if "\ufffd" not in text and not any(_rare(c) for c in set(text)):
+        return []
     edits = []
     for m in re.finditer(r"[^\x00-\x7f]{3,}", text):
         units: list[tuple[int | None, int]] = []  # (GBK byte or None = lost, char index)
