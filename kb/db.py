@@ -9,6 +9,7 @@ import sqlite_utils
 from extract.fingerprint import from_bytes
 
 from .records import ArticleRows
+from .segment import segment_text
 
 SCHEMA = {
     "articles": ({"id": str, "source": str, "title": str, "published": str, "author": str, "url": str,
@@ -51,6 +52,10 @@ SCHEMA = {
             [("article_id", "articles", "id"), ("question_section_id", "sections", "id")]),
     "article_fingerprints": ({"article_id": str, "minhash": bytes}, "article_id", [("article_id", "articles", "id")]),
 }
+# Full-text indexes of jieba-segmented, simplified text (kb/segment.py): SQLite's own
+# tokenizers find no Chinese words. rowid = claims.id / articles.rowid; queries are
+# segmented the same way (the Datasette plugin rewrites _search, jieba_query() in SQL).
+FTS_TABLES = {"claims_fts": ["text"], "articles_fts": ["title", "text"]}
 # views created when missing: name → select
 VIEWS = {
     # articles that are not near-duplicate copies of an earlier article: count claims
@@ -99,9 +104,13 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                     db[name].create_index(cols, if_not_exists=True)
         for name, sql in VIEWS.items():
             db.execute(f"create view if not exists [{name}] as {sql}")
+        for name, columns in FTS_TABLES.items():
+            db.execute(f"create virtual table if not exists [{name}] using fts5({', '.join(columns)})")
 
 
 def delete_article(db: sqlite_utils.Database, article_id: str) -> None:
+    db.execute("delete from claims_fts where rowid in (select id from claims where article_id = ?)", [article_id])
+    db.execute("delete from articles_fts where rowid in (select rowid from articles where id = ?)", [article_id])
     db.execute("delete from claim_laws where claim_id in (select id from claims where article_id = ?)", [article_id])
     for table in CHILDREN[1:]:
         db.execute(f"delete from [{table}] where article_id = ?", [article_id])
@@ -205,3 +214,12 @@ def _insert_rows(db: sqlite_utils.Database, rows: ArticleRows) -> None:
         _insert(db, table, getattr(rows, table))
     _assign_ids(db, "edits", rows.edits)
     _insert(db, "edits", rows.edits)
+    _index_text(db, rows, claim_ids)
+
+
+def _index_text(db: sqlite_utils.Database, rows: ArticleRows, claim_ids: list[int]) -> None:
+    (rowid,) = db.execute("select rowid from articles where id = ?", [rows.article["id"]]).fetchone()
+    db.execute("insert into articles_fts (rowid, title, text) values (?, ?, ?)",
+               [rowid, segment_text(rows.article.get("title")), segment_text(rows.article.get("clean_text"))])
+    db.conn.executemany("insert into claims_fts (rowid, text) values (?, ?)",
+                        [(cid, segment_text(c["text"])) for cid, c in zip(claim_ids, rows.claims)])

@@ -17,7 +17,11 @@ def segment_text(text: str | None) -> str:
     return " ".join(w for w in rjieba.cut_for_search(to_simplified(text)) if _WORD.search(w))
 
 
+def segment_words(query: str | None) -> str:
+    """A typed query as simplified words separated by spaces: 委外催收 → 委外 催收."""
+    return " ".join(w for part in (query or "").split() for w in rjieba.cut(to_simplified(part)) if _WORD.search(w))
+
+
 def segment_query(query: str | None) -> str:
     """An FTS5 query: every word of the query must occur (words are quoted)."""
-    words = [w for part in (query or "").split() for w in rjieba.cut(to_simplified(part)) if _WORD.search(w)]
-    return " ".join('"' + w.replace('"', "") + '"' for w in words)
+    return " ".join('"' + w.replace('"', "") + '"' for w in segment_words(query).split())

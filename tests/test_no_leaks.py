@@ -110,8 +110,9 @@ def fingerprint(db_path) -> str:
     try:
         h = hashlib.sha256()
         for (table,) in conn.execute("select name from sqlite_master where type = 'table' order by name"):
-            for row in conn.execute(f"select * from [{table}] order by rowid"):
-                h.update(repr(row).encode())
+            # sorted in Python: FTS shadow tables are WITHOUT ROWID
+            for row in sorted(map(repr, conn.execute(f"select * from [{table}]"))):
+                h.update(row.encode())
         return h.hexdigest()
     finally:
         conn.close()

@@ -1,9 +1,16 @@
-"""Datasette plugin of the knowledge base: SQL functions for Chinese text."""
+"""Datasette plugin of the knowledge base: Chinese full-text search.
+
+SQLite's tokenizers find no Chinese words, so the FTS tables hold jieba-segmented,
+simplified text (kb/segment.py). The same segmentation is applied to queries: in SQL
+through jieba_query(), and for the table search box by rewriting `_search` before
+Datasette sees it, so 委外催收 (or 委外催收 typed in traditional script) searches 委外 催收."""
 from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
 
-from kb.segment import segment_query, segment_text
+from kb.segment import segment_query, segment_text, segment_words
 
 
 @hookimpl
@@ -11,3 +18,25 @@ def prepare_connection(conn) -> None:
     # jieba_segment(text): words separated by spaces, simplified script, for FTS and search
     conn.create_function("jieba_segment", 1, segment_text, deterministic=True)
     conn.create_function("jieba_query", 1, segment_query, deterministic=True)
+
+
+def rewrite_search(query_string: bytes) -> bytes:
+    """The query string with every _search value segmented into words."""
+    pairs = parse_qsl(query_string.decode("ascii", "replace"), keep_blank_values=True)
+    if not any(k == "_search" or k.startswith("_search_") for k, _ in pairs):
+        return query_string
+    out = [(k, segment_words(v) if k == "_search" or k.startswith("_search_") else v) for k, v in pairs]
+    return urlencode(out).encode("ascii")
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def segmented_search(scope, receive, send):
+            if scope.get("type") == "http" and b"_search" in scope.get("query_string", b""):
+                scope = dict(scope, query_string=rewrite_search(scope["query_string"]))
+            await app(scope, receive, send)
+
+        return segmented_search
+
+    return wrap

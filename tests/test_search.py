@@ -1,0 +1,58 @@
+"""Chinese full-text search: two-character words, multi-word and traditional-script
+queries, through the table search box (_search) and the search_claims canned query."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import yaml
+from datasette.app import Datasette
+
+from conftest import ROOT
+
+METADATA = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def get(kb_path):
+    ds = Datasette([str(kb_path)], metadata=METADATA)
+
+    def fetch(path: str, **params):
+        r = asyncio.run(ds.client.get(path, params=params))
+        assert r.status_code == 200, r.text[:300]
+        return r.json()
+    return fetch
+
+
+def texts_found(get, query: str, table: str = "claims") -> list[str]:
+    rows = get(f"/kb/{table}.json", _search=query, _shape="array", _size="max")
+    return [r["text"] if table == "claims" else r["clean_text"] for r in rows]
+
+
+@pytest.mark.parametrize("query, words", [
+    ("催收", ["催收"]),
+    ("委外", ["委外"]),
+    ("委外催收", ["委外", "催收"]),
+    ("上门 合法", ["上门", "合法"]),
+    ("委外催收過程", ["委外", "催收", "过程"]),  # traditional script
+    ("討債公司", ["讨债", "公司"]),
+])
+def test_search_box_finds_chinese_words(get, query, words):
+    found = texts_found(get, query)
+    assert found, f"nothing found for {query}"
+    assert all(all(w in t for w in words) for t in found)
+
+
+def test_search_box_on_articles(get):
+    found = texts_found(get, "微粒贷 流程", table="articles")
+    assert found and all("微粒贷" in t and "流程" in t for t in found)
+
+
+def test_search_claims_canned_query_matches_the_search_box(get):
+    rows = get("/kb/search_claims.json", q="委外催收", _shape="array", _size="max")
+    assert rows
+    assert sorted(r["text"] for r in rows) == sorted(texts_found(get, "委外催收"))
+
+
+def test_a_word_that_is_not_there_finds_nothing(get):
+    assert texts_found(get, "比特币") == []
