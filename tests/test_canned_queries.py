@@ -1,0 +1,69 @@
+"""The canned queries a researcher starts from, through Datasette's in-process client."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import yaml
+from datasette.app import Datasette
+
+from conftest import ROOT, copy_db
+from kb.graph import rebuild
+
+METADATA = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def query(kb_path, tmp_path_factory):
+    """query(name, **params) → rows of a canned query on the corpus with its graph built."""
+    path = copy_db(kb_path, tmp_path_factory.mktemp("canned") / "kb.db")
+    rebuild(str(path))
+    ds = Datasette([str(path)], metadata=METADATA)
+
+    def run(name: str, **params):
+        r = asyncio.run(ds.client.get(f"/kb/{name}.json", params={"_shape": "array", **params}))
+        assert r.status_code == 200, r.text[:300]
+        return r.json()
+    return run
+
+
+def test_every_canned_query_has_a_description():
+    for name, spec in METADATA["databases"]["kb"]["queries"].items():
+        assert spec.get("description"), name
+
+
+def test_contested_subjects_include_door_to_door_collection(query):
+    rows = {r["subject"]: r for r in query("contested_subjects")}
+    assert "上门催收" in rows
+    assert rows["上门催收"]["legal_claims"] >= 1 and rows["上门催收"]["illegal_claims"] >= 1
+
+
+def test_process_steps_in_order(query):
+    rows = query("process_steps", process="委外的流程")
+    steps = [r["step"] for r in rows]
+    assert steps == sorted(steps) and steps[0] == 1 and max(steps) == 4
+
+
+def test_common_risks_with_mitigations(query):
+    rows = query("common_risks")
+    assert rows and rows[0]["risk_claims"] >= rows[-1]["risk_claims"]
+    assert any(r["mitigations"] > 0 for r in rows)
+
+
+def test_laws_cited_puts_repealed_and_fake_laws_first(query):
+    rows = query("laws_cited")
+    statuses = [r["status"] for r in rows]
+    assert statuses[0] == "not_a_law"
+    assert statuses.index("in_force") > max(i for i, s in enumerate(statuses) if s in ("not_a_law", "repealed"))
+
+
+def test_claims_of_one_article(query):
+    rows = query("article_claims", source="001_d1e87e6a91d97939")
+    assert rows and {r["section"] for r in rows} == {"body", "comment"}
+    assert [r["raw_start"] for r in rows] == sorted(r["raw_start"] for r in rows)
+
+
+def test_repeated_claims_sorted_by_independent_articles(query):
+    rows = query("repeated_claims", _size="max")
+    counts = [r["n_independent_articles"] for r in rows]
+    assert counts == sorted(counts, reverse=True)
