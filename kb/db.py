@@ -61,6 +61,18 @@ VIEWS = {
     # articles that are not near-duplicate copies of an earlier article: count claims
     # over these so that a claim repeated by copies is not counted as independent support
     "independent_articles": "select * from articles where duplicate_of is null",
+    # the usual joins, saved for SQL users
+    "claims_with_articles": ("select c.*, a.title as article_title, a.source as article_source, "
+                             "a.published as article_published, a.duplicate_of as article_duplicate_of "
+                             "from claims c join articles a on a.id = c.article_id"),
+    "law_citations": ("select l.name as law, l.status, l.replaced_by, c.id as claim_id, c.type, c.stance, "
+                      "c.subject, c.text, c.article_id from claim_laws cl join laws l on l.id = cl.law_id "
+                      "join claims c on c.id = cl.claim_id"),
+    "contested_subject_counts": ("select subject, sum(stance = 'legal') as legal_claims, "
+                           "sum(stance = 'illegal') as illegal_claims, count(distinct article_id) as articles "
+                           "from claims where type = 'legality' and stance in ('legal', 'illegal') "
+                           "and subject is not null group by subject "
+                           "having sum(stance = 'legal') > 0 and sum(stance = 'illegal') > 0"),
     # one row per reader comment, its lines joined
     "comments": ("select article_id, comment_idx, commenter, comment_date, min(raw_start) as raw_start, "
                  "max(raw_end) as raw_end, group_concat(text, char(10)) as text from sections "
