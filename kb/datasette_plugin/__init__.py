@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode
 
-from datasette import hookimpl
+from datasette import Response, hookimpl
 
 from kb.segment import segment_query, segment_text, segment_words
+
+from .provenance import render_claim
 
 
 @hookimpl
@@ -40,3 +42,30 @@ def asgi_wrapper(datasette):
         return segmented_search
 
     return wrap
+
+
+async def claim_page(datasette, request):
+    db = datasette.get_database("kb")
+    claim_id = request.url_vars["claim_id"]
+    rows = (await db.execute(
+        "select c.*, a.raw_text, a.title from claims c join articles a on a.id = c.article_id where c.id = ?",
+        [claim_id])).rows
+    if not rows:
+        return Response.html("<p>No such claim</p>", status=404)
+    row = dict(rows[0])
+    return Response.html(render_claim(row, row.pop("raw_text")))
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/claim/(?P<claim_id>\d+)$", claim_page)]
+
+
+@hookimpl
+def render_cell(row, value, column, table):
+    # a claim's text links to its provenance page (escaped: article text is untrusted)
+    if table in ("claims", "claims_with_articles") and column == "text" and isinstance(value, str):
+        from markupsafe import Markup, escape
+
+        return Markup('<a href="/-/claim/{}" title="see it in the raw article">{}</a>').format(int(row["id"]), escape(value))
+    return None

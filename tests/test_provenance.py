@@ -1,0 +1,45 @@
+"""A claim's provenance page: its sentence highlighted in the raw text around it, in the
+original script, next to the cleaned text; article text escaped."""
+from __future__ import annotations
+
+import asyncio
+
+import yaml
+from datasette.app import Datasette
+
+from conftest import A002, ROOT
+from kb.datasette_plugin.provenance import claim_context, render_claim
+
+METADATA = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
+
+
+def test_page_shows_raw_sentence_highlighted_and_clean_text(kb_path, db):
+    claim = next(db.query("select c.id, c.raw, c.text from claims c join articles a on a.id = c.article_id "
+                          "where a.source like ? and c.raw like '%(%' limit 1", [f"%{A002}"]))
+    ds = Datasette([str(kb_path)], metadata=METADATA)
+    r = asyncio.run(ds.client.get(f"/-/claim/{claim['id']}"))
+    assert r.status_code == 200
+    from html import escape
+    assert f"<mark>{escape(claim['raw'])}</mark>" in r.text  # original script, pinyin annotations and all
+    assert escape(claim["text"]) in r.text  # cleaned, simplified
+
+
+def test_claims_table_links_to_the_provenance_page(kb_path):
+    ds = Datasette([str(kb_path)], metadata=METADATA)
+    r = asyncio.run(ds.client.get("/kb/claims?_size=3"))
+    assert 'href="/-/claim/1"' in r.text
+
+
+def test_article_text_is_escaped():
+    raw = "前文。<script>alert(1)</script>委外催收是否合法?后文。"
+    start = raw.index("委外")
+    html = render_claim({"id": 1, "article_id": "x", "type": "legality", "text": "委外催收是否合法?",
+                         "raw_start": start, "raw_end": len(raw) - 3}, raw)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_context_is_cut_around_the_claim():
+    raw = "第一行。\n" + "甲" * 500 + "目标句。" + "乙" * 500
+    start = raw.index("目标句")
+    before, claim, after = claim_context(raw, start, start + 4)
+    assert claim == "目标句。" and 0 < len(before) <= 160 and 0 < len(after) <= 160
