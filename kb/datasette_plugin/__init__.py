@@ -12,6 +12,7 @@ from datasette import Response, hookimpl
 
 from kb.segment import segment_query, segment_text, segment_words
 
+from .graph_view import MAX_NEIGHBOURS, neighbourhood, render_page
 from .provenance import render_claim
 
 
@@ -56,9 +57,26 @@ async def claim_page(datasette, request):
     return Response.html(render_claim(row, row.pop("raw_text")))
 
 
+async def graph_page(datasette, request):
+    center = request.args.get("node", "")
+    db = datasette.get_database("kb")
+    if "edges" not in await db.table_names():
+        return Response.html("<p>No graph yet: run <code>kb graph --rebuild</code>.</p>", status=404)
+    edges = (await db.execute(
+        "select source, target, kind from edges where source = :n or target = :n limit :m",
+        {"n": center, "m": MAX_NEIGHBOURS})).rows
+    ids = {center} | {r[0] for r in edges} | {r[1] for r in edges}
+    placeholders = ", ".join("?" * len(ids))
+    nodes = {r["id"]: {"kind": r["kind"], "label": r["label"]} for r in (await db.execute(
+        f"select id, kind, label from nodes where id in ({placeholders})", list(ids))).rows}
+    if center not in nodes:
+        return Response.html("<p>No such node</p>", status=404)
+    return Response.html(render_page(center, neighbourhood(center, nodes, [tuple(r) for r in edges])))
+
+
 @hookimpl
 def register_routes():
-    return [(r"^/-/claim/(?P<claim_id>\d+)$", claim_page)]
+    return [(r"^/-/claim/(?P<claim_id>\d+)$", claim_page), (r"^/-/graph$", graph_page)]
 
 
 @hookimpl
