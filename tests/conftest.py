@@ -5,12 +5,15 @@ Tests that only read use `kb_path` / `db`; tests that write make their own datab
 """
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 from pathlib import Path
 
 import pytest
 import sqlite_utils
+import yaml
+from datasette.app import Datasette
 
 from extract.clean.script import to_simplified
 from kb.ingest import ingest
@@ -84,3 +87,23 @@ def article(db):
         assert len(rows) == 1, f"expected one article for {name}, found {len(rows)}"
         return rows[0]
     return get
+
+
+METADATA = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
+
+
+def datasette_get(db_path: str | Path):
+    """get(path, **params) → a response of Datasette serving db_path in process, with
+    metadata.yml and the project's plugin."""
+    ds = Datasette([str(db_path)], metadata=METADATA)
+    return lambda url, **params: asyncio.run(ds.client.get(url, params=params or None))
+
+
+@pytest.fixture(scope="session")
+def graph_kb_path(kb_path, tmp_path_factory) -> Path:
+    """A copy of the corpus database with claim clusters and the graph built."""
+    from kb.graph import rebuild
+
+    path = copy_db(kb_path, tmp_path_factory.mktemp("graph") / "kb.db")
+    rebuild(str(path))
+    return path

@@ -1,27 +1,18 @@
 """The canned queries a researcher starts from, through Datasette's in-process client."""
 from __future__ import annotations
 
-import asyncio
-
 import pytest
-import yaml
-from datasette.app import Datasette
 
-from conftest import ROOT, copy_db
-from kb.graph import rebuild
-
-METADATA = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
+from conftest import METADATA, datasette_get
 
 
 @pytest.fixture(scope="module")
-def query(kb_path, tmp_path_factory):
+def query(graph_kb_path):
     """query(name, **params) → rows of a canned query on the corpus with its graph built."""
-    path = copy_db(kb_path, tmp_path_factory.mktemp("canned") / "kb.db")
-    rebuild(str(path))
-    ds = Datasette([str(path)], metadata=METADATA)
+    get = datasette_get(graph_kb_path)
 
     def run(name: str, **params):
-        r = asyncio.run(ds.client.get(f"/kb/{name}.json", params={"_shape": "array", **params}))
+        r = get(f"/kb/{name}.json", _shape="array", **params)
         assert r.status_code == 200, r.text[:300]
         return r.json()
     return run

@@ -2,25 +2,16 @@
 from the claim provenance page."""
 from __future__ import annotations
 
-import asyncio
 import re
 
 import pytest
-import yaml
-from datasette.app import Datasette
 
-from conftest import ROOT, copy_db
-from kb.graph import rebuild
-
-METADATA = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
+from conftest import datasette_get
 
 
 @pytest.fixture(scope="module")
-def get(kb_path, tmp_path_factory):
-    path = copy_db(kb_path, tmp_path_factory.mktemp("graphview") / "kb.db")
-    rebuild(str(path))
-    ds = Datasette([str(path)], metadata=METADATA)
-    return lambda url, **params: asyncio.run(ds.client.get(url, params=params or None))
+def get(graph_kb_path):
+    return datasette_get(graph_kb_path)
 
 
 @pytest.mark.parametrize("node", ["subject:上门催收", "law:中华人民共和国民事诉讼法", "entity:organisation:微粒贷"])

@@ -2,31 +2,23 @@
 original script, next to the cleaned text; article text escaped."""
 from __future__ import annotations
 
-import asyncio
+from html import escape
 
-import yaml
-from datasette.app import Datasette
-
-from conftest import A002, ROOT
+from conftest import A002, datasette_get
 from kb.datasette_plugin.provenance import claim_context, render_claim
-
-METADATA = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
 
 
 def test_page_shows_raw_sentence_highlighted_and_clean_text(kb_path, db):
     claim = next(db.query("select c.id, c.raw, c.text from claims c join articles a on a.id = c.article_id "
                           "where a.source like ? and c.raw like '%(%' limit 1", [f"%{A002}"]))
-    ds = Datasette([str(kb_path)], metadata=METADATA)
-    r = asyncio.run(ds.client.get(f"/-/claim/{claim['id']}"))
+    r = datasette_get(kb_path)(f"/-/claim/{claim['id']}")
     assert r.status_code == 200
-    from html import escape
     assert f"<mark>{escape(claim['raw'])}</mark>" in r.text  # original script, pinyin annotations and all
     assert escape(claim["text"]) in r.text  # cleaned, simplified
 
 
 def test_claims_table_links_to_the_provenance_page(kb_path):
-    ds = Datasette([str(kb_path)], metadata=METADATA)
-    r = asyncio.run(ds.client.get("/kb/claims?_size=3"))
+    r = datasette_get(kb_path)("/kb/claims", _size="3")
     assert 'href="/-/claim/1"' in r.text
 
 

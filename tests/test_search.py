@@ -2,23 +2,17 @@
 queries, through the table search box (_search) and the search_claims canned query."""
 from __future__ import annotations
 
-import asyncio
-
 import pytest
-import yaml
-from datasette.app import Datasette
 
-from conftest import ROOT
-
-METADATA = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
+from conftest import datasette_get
 
 
 @pytest.fixture
 def get(kb_path):
-    ds = Datasette([str(kb_path)], metadata=METADATA)
+    serve = datasette_get(kb_path)
 
     def fetch(path: str, **params):
-        r = asyncio.run(ds.client.get(path, params=params))
+        r = serve(path, **params)
         assert r.status_code == 200, r.text[:300]
         return r.json()
     return fetch
