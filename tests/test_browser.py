@@ -1,0 +1,108 @@
+"""A researcher's path in a real headless Chromium against `kb serve`: home page, search
+催收, open a claim, open its graph view. Screenshots go to test-output/browser/."""
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+CHROMIUM = shutil.which("chromium")
+CHROMEDRIVER = shutil.which("chromedriver")
+OUT = ROOT / "test-output" / "browser"
+
+pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
+                                reason="Debian chromium and chromium-driver not installed (.ci/run installs them)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(graph_kb_path):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "kb", "serve", str(graph_kb_path), "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1280,1000", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def shot(browser, name: str) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"{name}.png"
+    browser.save_screenshot(str(path))
+    return path
+
+
+def cjk_font_renders(browser) -> bool:
+    """Chinese drawn with a real CJK font: missing glyphs fall back to boxes of one width."""
+    return browser.execute_script(
+        "const c = document.createElement('canvas').getContext('2d'); c.font = '32px sans-serif';"
+        "const w = s => c.measureText(s).width;"
+        "return document.fonts.check('16px \"Noto Sans CJK SC\"') && w('催') > 0 && w('催收委外') !== w('\\u0378\\u0378\\u0378\\u0378');")
+
+
+def test_home_search_claim_and_graph_view(server, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/")
+    assert "信用卡委外催收" in browser.title
+    assert cjk_font_renders(browser)
+    shot(browser, "1-home")
+
+    browser.get(server + "/kb/claims")
+    box = browser.find_element(By.CSS_SELECTOR, "input[name=_search]")
+    box.send_keys("催收")
+    box.submit()
+    links = browser.find_elements(By.CSS_SELECTOR, "a[href^='/-/claim/']")
+    assert links, "search 催收 found no claims"
+    assert all("催收" in a.text for a in links)
+    shot(browser, "2-search-催收")
+
+    links[0].click()
+    assert browser.find_element(By.TAG_NAME, "mark").text
+    shot(browser, "3-claim")
+
+    browser.find_element(By.LINK_TEXT, "graph view").click()
+    circles = browser.find_elements(By.CSS_SELECTOR, "svg circle")
+    assert len(circles) > 1, "the graph view is empty"
+    assert cjk_font_renders(browser)
+    shot(browser, "4-graph-view")
