@@ -99,3 +99,13 @@ def test_jieba_segment_simplifies(get):
     r = get("/kb.json", sql="select jieba_segment('委外催收機構') as words", _shape="array")
     words = r.json()[0]["words"].split(" ")
     assert "机构" in words and "機構" not in words
+
+
+def test_every_column_of_every_table_is_described(db):
+    tables = METADATA["databases"]["kb"]["tables"]
+    for table in db.table_names():
+        if table.endswith(("_fts", "_data", "_idx", "_docsize", "_config", "_content")):
+            continue
+        described = tables.get(table, {}).get("columns", {})
+        missing = [c for c in db[table].columns_dict if c not in described]
+        assert not missing, f"{table}: {missing}"
