@@ -32,3 +32,11 @@ def test_claim_page_links_to_its_graph_view(get):
 
 def test_unknown_node_is_404(get):
     assert get("/-/graph", node="claim:999999").status_code == 404
+
+
+@pytest.mark.parametrize("table", ["laws", "entities"])
+def test_law_and_entity_rows_link_to_their_graph_view(get, table):
+    r = get(f"/kb/{table}")
+    links = re.findall(r'href="(/-/graph\?node=[^"]+)"', r.text)
+    assert links
+    assert get(links[0].replace("&amp;", "&")).status_code == 200

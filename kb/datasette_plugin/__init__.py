@@ -6,7 +6,7 @@ through jieba_query(), and for the table search box by rewriting `_search` befor
 Datasette sees it, so 委外催收 (or 委外催收 typed in traditional script) searches 委外 催收."""
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from datasette import Response, hookimpl
 
@@ -79,11 +79,19 @@ def register_routes():
     return [(r"^/-/claim/(?P<claim_id>\d+)$", claim_page), (r"^/-/graph$", graph_page)]
 
 
+# (table, column) → graph node of the row, for a link to its graph view
+GRAPH_LINKS = {("laws", "name"): "law:{id}", ("entities", "name"): "entity:{id}", ("nodes", "label"): "{id}"}
+
+
 @hookimpl
 def render_cell(row, value, column, table):
-    # a claim's text links to its provenance page (escaped: article text is untrusted)
-    if table in ("claims", "claims_with_articles") and column == "text" and isinstance(value, str):
-        from markupsafe import Markup, escape
+    # escaped throughout: article text is untrusted
+    from markupsafe import Markup, escape
 
+    if table in ("claims", "claims_with_articles") and column == "text" and isinstance(value, str):
         return Markup('<a href="/-/claim/{}" title="see it in the raw article">{}</a>').format(int(row["id"]), escape(value))
+    node = GRAPH_LINKS.get((table, column))
+    if node and isinstance(value, str):
+        return Markup('{} <a href="/-/graph?node={}">graph</a>').format(
+            escape(value), quote(node.format(id=row["id"])))
     return None
