@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -117,8 +118,11 @@ def ingest(paths: Iterable[str | Path], db_path: str, jobs: int = 1, max_bytes: 
     # articles already stored from the same source are not analysed again
     stored = frozenset((r[0], r[1]) for r in db.execute("select id, source from articles"))
     if jobs > 1 and len(files) > 1:
-        with get_context("spawn").Pool(jobs, initializer=_set_worker_stored, initargs=(stored,)) as pool:
-            _store_all(db, progress(pool.imap(_worker, tasks, chunksize=4), total=len(tasks)), summary, on_stored,
+        # an executor, not multiprocessing.Pool: a worker that dies raises BrokenProcessPool
+        # where Pool.imap would wait for it forever
+        with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_set_worker_stored,
+                                 initargs=(stored,)) as pool:
+            _store_all(db, progress(pool.map(_worker, tasks, chunksize=4), total=len(tasks)), summary, on_stored,
                        dedup)
     else:
         results = (analyse_file(f, m, stored=stored) for f, m in tasks)
