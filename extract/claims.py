@@ -139,12 +139,14 @@ def extract_claims(sentences: list[Sentence]) -> list[Claim]:
     """Claims of every type each sentence carries; questions are never claims."""
     claims: list[Claim] = []
     intro: tuple[str, tuple[str, ...]] | None = None  # a process named before its list
+    previous_block = None
     for s, (feats, question, ctx) in zip(sentences, sentence_features(sentences)):
         m = _PROCESS_INTRO.search(s.text)
         if m:
             intro = (m.group(1), s.block.heading_path)
-        elif intro and (intro[1] != s.block.heading_path or not s.block.marker) and s.block is not sentences[s.idx - 1].block:
-            intro = None if not s.block.marker else intro
+        elif intro and not s.block.marker and s.block is not previous_block:
+            intro = None  # the list it introduced has ended
+        previous_block = s.block
         intro_name = intro[0] if intro and intro[1] == s.block.heading_path else None
         if _QUESTION.search(s.text) or any(f.startswith("not:") for f in feats):
             continue  # questions, definitions and announcements are never claims

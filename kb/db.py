@@ -9,7 +9,6 @@ import sqlite_utils
 from extract.fingerprint import from_bytes
 
 from .records import ArticleRows
-from .segment import segment_text
 
 SCHEMA = {
     "articles": ({"id": str, "source": str, "title": str, "published": str, "author": str, "url": str,
@@ -230,8 +229,8 @@ def _insert_rows(db: sqlite_utils.Database, rows: ArticleRows) -> None:
 
 
 def _index_text(db: sqlite_utils.Database, rows: ArticleRows, claim_ids: list[int]) -> None:
+    """Full-text rows from text segmented by to_rows (in the worker processes)."""
     (rowid,) = db.execute("select rowid from articles where id = ?", [rows.article["id"]]).fetchone()
     db.execute("insert into articles_fts (rowid, title, text) values (?, ?, ?)",
-               [rowid, segment_text(rows.article.get("title")), segment_text(rows.article.get("clean_text"))])
-    db.conn.executemany("insert into claims_fts (rowid, text) values (?, ?)",
-                        [(cid, segment_text(c["text"])) for cid, c in zip(claim_ids, rows.claims)])
+               [rowid, rows.search["title"], rows.search["text"]])
+    db.conn.executemany("insert into claims_fts (rowid, text) values (?, ?)", zip(claim_ids, rows.search["claims"]))

@@ -10,6 +10,8 @@ from extract.fingerprint import minhash_signature, to_bytes
 from extract.clean.pii import mask_pii
 from extract.laws import law_table
 
+from .segment import segment_text
+
 
 @dataclass
 class ArticleRows:
@@ -24,6 +26,8 @@ class ArticleRows:
     laws: list[dict] = field(default_factory=list)
     entities: list[dict] = field(default_factory=list)
     procedure_steps: list[dict] = field(default_factory=list)
+    # jieba-segmented text for the full-text indexes: title, text, and one entry per claim
+    search: dict = field(default_factory=dict)
     faq: list[dict] = field(default_factory=list)
     fingerprint: bytes | None = None  # MinHash signature of clean_text (extract.fingerprint.to_bytes)
 
@@ -73,6 +77,8 @@ def to_rows(result: Analysis) -> ArticleRows:
                             "raw_start": s.raw_start, "raw_end": s.raw_end, "rule": c.rule,
                             "rules": ",".join(c.rules), "confidence": c.confidence,
                             "process": c.process, "step": c.step})
+    rows.search = {"title": segment_text(rows.article["title"]), "text": segment_text(rows.article["clean_text"]),
+                   "claims": [segment_text(c["text"]) for c in rows.claims]}
     _step_rows(result, rows)
     _faq_rows(result, rows)
     _mention_rows(result, rows)
