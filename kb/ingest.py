@@ -100,8 +100,7 @@ def _worker(args: tuple[Path, int]) -> list[ArticleRows | Unchanged | str]:
 
 
 def ingest(paths: Iterable[str | Path], db_path: str, jobs: int = 1, max_bytes: int = MAX_BYTES,
-           progress: Callable[[Iterable], Iterable] = lambda it, **kw: it,
-           on_stored: Callable[[object, ArticleRows], None] | None = None) -> Summary:
+           progress: Callable[[Iterable], Iterable] = lambda it, **kw: it) -> Summary:
     """Ingest every article under `paths` into the database at `db_path`."""
     summary = Summary()
     files: list[Path] = []
@@ -122,15 +121,14 @@ def ingest(paths: Iterable[str | Path], db_path: str, jobs: int = 1, max_bytes: 
         # where Pool.imap would wait for it forever
         with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_set_worker_stored,
                                  initargs=(stored,)) as pool:
-            _store_all(db, progress(pool.map(_worker, tasks, chunksize=4), total=len(tasks)), summary, on_stored,
-                       dedup)
+            _store_all(db, progress(pool.map(_worker, tasks, chunksize=4), total=len(tasks)), summary, dedup)
     else:
         results = (analyse_file(f, m, stored=stored) for f, m in tasks)
-        _store_all(db, progress(results, total=len(tasks)), summary, on_stored, dedup)
+        _store_all(db, progress(results, total=len(tasks)), summary, dedup)
     return summary
 
 
-def _store_all(db, results: Iterable[list[ArticleRows | str]], summary: Summary, on_stored,
+def _store_all(db, results: Iterable[list[ArticleRows | Unchanged | str]], summary: Summary,
                dedup: DuplicateIndex | None = None) -> None:
     for items in results:
         for item in items:
@@ -147,5 +145,3 @@ def _store_all(db, results: Iterable[list[ArticleRows | str]], summary: Summary,
                 summary.claims += len(item.claims)
                 if item.article.get("duplicate_of"):
                     summary.duplicates += 1
-                if on_stored:
-                    on_stored(db, item)
