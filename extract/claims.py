@@ -81,6 +81,14 @@ def type_scores(features: set[str]) -> dict[str, tuple[float, list[tuple[float, 
     return out
 
 
+def _deciding_rule(parts: list[tuple[float, str]]) -> str:
+    """The named rule (cue, heading hint, structure) that counted most for a type, else
+    the word that did: `cue:risk_word` → risk_word, `word:风险` → word:风险."""
+    named = [p for p in parts if p[0] > 0 and not p[1].startswith(("word:", "head_word:"))]
+    weight, feature = max(named or parts, default=(0.0, "bias"))
+    return feature if feature.startswith(("word:", "head_word:")) else feature.split(":", 1)[-1].split("@")[0]
+
+
 def stance_of(sentence: str) -> tuple[str, str]:
     """(stance, rule name) of a legality claim: the first stance rule that matches."""
     for rule in compiled_rules().stances:
@@ -154,8 +162,7 @@ def extract_claims(sentences: list[Sentence]) -> list[Claim]:
         for type_, (p, parts) in type_scores(feats).items():
             if p < weights()[type_]["threshold"]:
                 continue
-            best = max(parts, default=(0.0, "bias"))[1]
-            claim = Claim(type_, s, best.split(":", 1)[-1].split("@")[0], round(p, 2),
+            claim = Claim(type_, s, _deciding_rule(parts), round(p, 2),
                           rules=sorted(f for w, f in parts if w > 0))
             if type_ == "legality":
                 claim.stance, stance_rule = stance_of(s.text)

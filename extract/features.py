@@ -1,12 +1,25 @@
 """Named features of a sentence for claim typing: which cue rules of
-claim_rules.yml match it, which heading hints its context matches, and where it sits
-in the article's structure. Every feature name is a rule name a researcher can look up."""
+claim_rules.yml match it, which heading hints its context matches, where it sits in the
+article's structure, and the words of the sentence and of its nearest heading, label or
+question. Every feature name can be looked up: a rule in claim_rules.yml, a `word:` or
+`head_word:` entry with its learned weight in claim_weights.yml."""
 from __future__ import annotations
 
 import re
 
+import rjieba
+
 from .claims_rules import compiled_rules
 from .structure import Sentence
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+# the context positions whose words describe the sentence (not the article's top heading)
+_WORD_CONTEXTS = ("label", "question", "h1")
+
+
+def content_words(text: str) -> set[str]:
+    """Words of two or more characters with a Chinese character (rjieba segmentation)."""
+    return {w for w in rjieba.cut(text) if len(w) > 1 and _HAN.search(w)}
 
 _LIST_INTRO = re.compile(r"(以下|如下|几个|几点|步骤|阶段|方面|包括|包含|涵盖?|分为)[^,，。]{0,12}[:：]$")
 _QUESTION_END = re.compile(r"[?？吗]\s*$")
@@ -33,10 +46,6 @@ def context_texts(sentence: Sentence, question: str | None) -> list[tuple[str, s
 def sentence_features(sentences: list[Sentence]) -> list[tuple[set[str], str | None, list[tuple[str, str]]]]:
     """For each sentence: its feature names, the question it answers, its context texts."""
     rules = compiled_rules()
-    own_cues = {s.idx: {f"cue:{c.name}" for c in rules.cues if c.pattern.search(s.text)} for s in sentences}
-    paragraph_cues: dict[int, set[str]] = {}
-    for s in sentences:
-        paragraph_cues.setdefault(id(s.block), set()).update(own_cues[s.idx])
     out = []
     question: str | None = None
     intro = False
@@ -52,11 +61,13 @@ def sentence_features(sentences: list[Sentence]) -> list[tuple[set[str], str | N
             last_block = s.block
         else:
             first = False
-        feats = set(own_cues[s.idx])
-        feats.update(f"para_{f}" for f in paragraph_cues.get(id(s.block), set()) - own_cues[s.idx])
+        feats = {f"cue:{c.name}" for c in rules.cues if c.pattern.search(s.text)}
+        feats.update(f"word:{w}" for w in content_words(s.text))
         ctx = context_texts(s, question)
         for pos, text in ctx:
             feats.update(f"hint:{h.name}@{pos}" for h in rules.hints if h.pattern.search(text))
+            if pos in _WORD_CONTEXTS:
+                feats.update(f"head_word:{w}" for w in content_words(text))
         feats.update(f"not:{name}" for name, rx in rules.not_claims if rx.search(s.text))
         if s.block.marker:
             feats.add("struct:list_item")
