@@ -38,6 +38,22 @@ def test_stance_of_reader_comments_in_000(words, stance):
     assert claim.section == "comment"
 
 
+@pytest.mark.parametrize("name, words, stance", [
+    # a statute's penalty clause states what the law provides: not a verdict on one act
+    ("h068.txt", "透支数额较大的,处五年以下有期徒刑", "requirement"),
+    # 「要不然…违法」: the act without the condition is unlawful
+    ("h017.txt", "要不然的话就是属于私闯民宅是违法的", "illegal"),
+    ("h102.txt", "无力偿还不算恶意透支", "legal"),
+    ("h082.txt", "则涉嫌侵害借款人人格权", "illegal"),
+])
+def test_stance_of_legality_sentences_in_web_articles(name, words, stance):
+    from extract.claims import stance_of
+
+    sentence = next(s.text for s in analyse(next(load(CORPUS / name))).document.sentences
+                    if words in s.text)
+    assert stance_of(sentence)[0] == stance
+
+
 def test_body_claims_of_000_are_body():
     claim = claim_with(A000, "数据泄露的风险将直接危害持卡人", "risk")
     assert claim.section == "body" and claim.subject == "数据泄露"

@@ -34,6 +34,21 @@ def test_every_claim_names_its_rule(db):
     assert rows == []
 
 
+def test_every_rule_can_be_looked_up(db):
+    """A claim's rule is a named rule of claim_rules.yml or a word feature whose weight
+    claim_weights.yml lists for the claim's type."""
+    from extract.claims_rules import compiled_rules, weights
+
+    rules = compiled_rules()
+    named = {c.name for c in rules.cues + rules.hints} | {"list_item", "labelled", "first_in_paragraph",
+                                                           "after_list_intro", "comment", "short", "ends_with_colon"}
+    for row in db.query("select distinct type, rule from claims"):
+        if row["rule"].startswith(("word:", "head_word:")):
+            assert weights()[row["type"]]["weights"].get(row["rule"], 0) > 0, row
+        else:
+            assert row["rule"] in named, row
+
+
 def test_one_claim_per_sentence_and_type(db):
     dupes = list(db.query("select sentence_id, type, count(*) n from claims group by 1, 2 having n > 1"))
     assert dupes == []
