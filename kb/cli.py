@@ -36,7 +36,7 @@ def cli() -> None:
 @click.option("--max-bytes", default=MAX_BYTES, show_default=True, help="refuse files larger than this")
 @click.option("--quiet", "-q", is_flag=True, help="no progress bar")
 @click.option("--graph/--no-graph", default=True, show_default=True,
-              help="recompute claim clusters and the graph when articles were added or replaced")
+              help="update claim clusters and the graph when articles were added or replaced")
 def ingest_cmd(paths: tuple[str, ...], db_path: str, jobs: int, max_bytes: int, quiet: bool, graph: bool) -> None:
     """Ingest article files (.txt, .html, .jsonl) or folders of them."""
     from tqdm import tqdm
@@ -50,10 +50,13 @@ def ingest_cmd(paths: tuple[str, ...], db_path: str, jobs: int, max_bytes: int, 
         click.echo(f"error: {err}", err=True)
     click.echo(summary.line())
     if graph and (summary.added or summary.replaced):
-        from .graph import rebuild
+        from .graph_update import update
 
-        found = rebuild(db_path)
-        click.echo(f"graph: {sum(found['nodes'].values())} nodes, {sum(found['edges'].values())} edges", err=True)
+        done = update(db_path)
+        if done.mode == "rebuilt":
+            click.echo(f"graph: rebuilt ({done.reason})", err=True)
+        else:
+            click.echo(f"graph: {done.mode}, {len(done.added)} articles added, {len(done.removed)} removed", err=True)
     if summary.failed:
         sys.exit(1)
 
@@ -109,25 +112,34 @@ def train_claims(gold: tuple[str, ...], corpus: str, folds: int, write: bool) ->
 
 
 @cli.command(name="graph")
-@click.option("--rebuild", is_flag=True, help="recompute the nodes and edges tables")
+@click.option("--rebuild", is_flag=True, help="recompute the claim clusters, the nodes and edges tables and metrics")
+@click.option("--metrics", is_flag=True, help="recompute degree, PageRank and communities of the stored graph")
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True,
               type=click.Path(exists=True, dir_okay=False))
-def graph_cmd(rebuild: bool, db_path: str) -> None:
+def graph_cmd(rebuild: bool, metrics: bool, db_path: str) -> None:
     """Build the graph of articles, claims, subjects, entities and laws into the tables
-    nodes and edges (with degree, PageRank and Louvain community), and print its counts."""
+    nodes and edges (with degree, PageRank and Louvain community), and print its counts.
+    `kb ingest` keeps nodes, edges and degree up to date; PageRank and communities of
+    nodes added since are recomputed by --rebuild or --metrics."""
     import time
 
-    from .graph import rebuild as rebuild_graph
+    from .graph import rebuild as rebuild_graph, update_metrics
 
-    if not rebuild:
-        raise click.UsageError("nothing to do: pass --rebuild")
+    if not (rebuild or metrics):
+        raise click.UsageError("nothing to do: pass --rebuild or --metrics")
     start = time.perf_counter()
-    counts = rebuild_graph(db_path)
+    if rebuild:
+        counts = rebuild_graph(db_path)
+    else:
+        try:
+            counts = update_metrics(db_path)
+        except LookupError as exc:
+            raise click.ClickException(str(exc))
     for what in ("nodes", "edges"):
         total = sum(counts[what].values())
         detail = ", ".join(f"{k} {v}" for k, v in counts[what].items())
         click.echo(f"{what}: {total} ({detail})")
-    click.echo(f"graph rebuilt in {time.perf_counter() - start:.2f}s")
+    click.echo(f"graph {'rebuilt' if rebuild else 'metrics computed'} in {time.perf_counter() - start:.2f}s")
 
 
 @cli.group(name="export")
@@ -142,7 +154,8 @@ def export_group() -> None:
               type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", default="-", show_default=True, help="file to write (- for stdout)")
 def export_graph_cmd(fmt: str, db_path: str, output: str) -> None:
-    """Export the graph (with degree, PageRank and community on every node)."""
+    """Export the stored graph (tables nodes and edges, with degree, PageRank and
+    community on every node that has them)."""
     import sqlite_utils
 
     from .graph import export_graph, graph_from_db
@@ -150,6 +163,8 @@ def export_graph_cmd(fmt: str, db_path: str, output: str) -> None:
     db = sqlite_utils.Database(db_path)
     try:
         g = graph_from_db(db)
+    except LookupError as exc:
+        raise click.ClickException(str(exc))
     finally:
         db.close()
     if output == "-":

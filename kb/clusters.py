@@ -1,72 +1,237 @@
-"""Claim clusters: the same assertion copied and spun across articles, grouped by MinHash
-LSH over the claims' normalised text (never all pairs). A cluster counts its articles and
-its independent articles (near-duplicate copies of one article count once)."""
+"""Claim clusters: the same assertion copied and spun across articles, found with MinHash
+LSH over the claims' normalised text (never all pairs).
+
+Leader clustering, in claim id order (the order articles were ingested in): a claim joins
+the cluster of the *earliest* canonical claim of its type that shares an LSH band with it
+and whose estimated Jaccard similarity to it is at least THRESHOLD; a claim that matches
+no canonical claim founds a cluster and becomes its canonical claim (the cluster id is
+the canonical claim's id). A claim's cluster therefore depends only on the claims before
+it: a new article never moves an earlier claim, so clusters can be extended one article
+at a time (kb/graph_update.py) and `kb graph --rebuild` finds the same clusters. Every
+member is similar to its canonical claim (a star, not a chain), and identical texts of one
+type always share a cluster. Claims with no letters or digits stay alone.
+
+Only canonical claims are indexed: their signatures (`claim_cluster_signatures`) and LSH
+band keys (`claim_cluster_lsh`, one row per band, indexed), so placing a new claim is a
+few indexed lookups whatever the size of the base.
+
+A cluster counts its claims, its articles and its independent articles (an article and
+its near-duplicate copies count once: `independent_article_id`).
+"""
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Protocol
 
+import numpy as np
 import sqlite_utils
-from datasketch import MinHashLSH
 
-from extract.fingerprint import estimate_similarity, is_empty, lean_minhash, minhash_signature
+from extract.fingerprint import estimate_similarity, from_bytes, is_empty, minhash_signature, to_bytes
+
+from .graph_schema import SCOPED_CLAIMS
 
 THRESHOLD = 0.6  # estimated Jaccard similarity of 5-character shingles
-CLUSTER_COLUMNS = {"id": int, "type": str, "subject": str, "canonical_claim_id": int, "canonical_text": str,
-                   "n_claims": int, "n_articles": int, "n_independent_articles": int}
+# datasketch's MinHashLSH optimum for THRESHOLD and NUM_PERM (equal false positive and
+# false negative weights): 18 bands of 7 values
+BANDS, ROWS = 18, 7
 
 
-def _find(parent: dict[int, int], x: int) -> int:
-    while parent[x] != x:
-        parent[x] = parent[parent[x]]
-        x = parent[x]
-    return x
+@dataclass(frozen=True)
+class Claim:
+    id: int
+    type: str
+    text: str
 
 
-def group_claims(claims: list[tuple[int, str, str]], threshold: float = THRESHOLD) -> list[list[int]]:
-    """Groups of claim ids (id, type, text) whose texts are near-identical, same type only."""
-    parent = {cid: cid for cid, _, _ in claims}
-    by_type: dict[str, MinHashLSH] = defaultdict(lambda: MinHashLSH(threshold=threshold, num_perm=128))
-    signatures = {}
-    for cid, ctype, text in claims:
-        sig = minhash_signature(text)
-        if is_empty(sig):
-            continue
-        signatures[cid] = sig
-        lsh = by_type[ctype]
-        for other in lsh.query(lean_minhash(sig)):
-            if estimate_similarity(sig, signatures[other]) >= threshold:
-                parent[_find(parent, cid)] = _find(parent, other)
-        lsh.insert(cid, lean_minhash(sig))
+def band_keys(ctype: str, signature) -> list[int]:
+    """The LSH bucket keys of a signature, one per band, as signed 64-bit integers (SQLite
+    INTEGER). The claim type is part of the key: only claims of one type are compared."""
+    values = np.asarray(signature, dtype="<u4")
+    prefix = ctype.encode("utf-8") + b"\0"
+    return [int.from_bytes(hashlib.blake2b(prefix + bytes([band]) + values[band * ROWS:(band + 1) * ROWS].tobytes(),
+                                           digest_size=8).digest(), "little", signed=True)
+            for band in range(BANDS)]
+
+
+class LeaderIndex(Protocol):
+    """The canonical claims placed so far: their signatures, found by LSH band key."""
+
+    def candidates(self, keys: list[int]) -> Iterable[tuple[int, np.ndarray]]:
+        """(cluster id, canonical signature) of every canonical claim in one of the buckets."""
+
+    def add(self, cluster_id: int, keys: list[int], signature: np.ndarray) -> None:
+        """Index a new canonical claim."""
+
+
+class MemoryLeaderIndex:
+    """LeaderIndex in memory, for a full rebuild."""
+
+    def __init__(self) -> None:
+        self.buckets: dict[int, list[int]] = defaultdict(list)
+        self.signatures: dict[int, np.ndarray] = {}
+
+    def candidates(self, keys: list[int]) -> Iterable[tuple[int, np.ndarray]]:
+        found = {cid for key in keys for cid in self.buckets.get(key, ())}
+        return [(cid, self.signatures[cid]) for cid in found]
+
+    def add(self, cluster_id: int, keys: list[int], signature: np.ndarray) -> None:
+        self.signatures[cluster_id] = signature
+        for key in keys:
+            self.buckets[key].append(cluster_id)
+
+    def rows(self) -> tuple[list[tuple[int, int]], list[tuple[int, bytes]]]:
+        """(key, cluster_id) and (cluster_id, minhash) rows for the tables."""
+        lsh = [(key, cid) for key, cids in self.buckets.items() for cid in cids]
+        return lsh, [(cid, to_bytes(sig)) for cid, sig in self.signatures.items()]
+
+
+class SqlLeaderIndex:
+    """LeaderIndex over the tables claim_cluster_lsh and claim_cluster_signatures, for
+    adding claims to a stored base (indexed lookups, nothing loaded up front)."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def candidates(self, keys: list[int]) -> Iterable[tuple[int, np.ndarray]]:
+        rows = self.db.execute(
+            "select s.cluster_id, s.minhash from claim_cluster_signatures s where s.cluster_id in "
+            f"(select cluster_id from claim_cluster_lsh where key in ({', '.join('?' * len(keys))}))", keys)
+        return [(cid, np.asarray(from_bytes(blob), dtype=np.uint32)) for cid, blob in rows]
+
+    def add(self, cluster_id: int, keys: list[int], signature: np.ndarray) -> None:
+        self.db.conn.executemany("insert into claim_cluster_lsh (key, cluster_id) values (?, ?)",
+                                 [(key, cluster_id) for key in keys])
+        self.db.execute("insert into claim_cluster_signatures (cluster_id, minhash) values (?, ?)",
+                        [cluster_id, to_bytes(signature)])
+
+
+def place_claim(claim: Claim, index: LeaderIndex, signature=None) -> int:
+    """The cluster id of a claim placed after every claim already in `index`: the earliest
+    similar canonical claim's, or its own id (the claim becomes canonical and is indexed)."""
+    sig = np.asarray(minhash_signature(claim.text) if signature is None else signature, dtype=np.uint32)
+    if is_empty(sig):
+        return claim.id
+    keys = band_keys(claim.type, sig)
+    similar = [cid for cid, other in index.candidates(keys) if estimate_similarity(sig, other) >= THRESHOLD]
+    if similar:
+        return min(similar)
+    index.add(claim.id, keys, sig)
+    return claim.id
+
+
+def cluster_claims(claims: Iterable[Claim], index: LeaderIndex | None = None) -> dict[int, int]:
+    """claim id → cluster id for claims given in id order, all after those in `index`.
+    Identical texts of a type always land in one cluster (see the module docstring), so
+    each distinct text is placed once: content farms repeat sentences thousands of times."""
+    index = MemoryLeaderIndex() if index is None else index
+    placed: dict[tuple[str, str], int] = {}
+    out: dict[int, int] = {}
+    for claim in claims:
+        key = (claim.type, claim.text)
+        if key not in placed:
+            sig = np.asarray(minhash_signature(claim.text), dtype=np.uint32)
+            placed[key] = None if is_empty(sig) else place_claim(claim, index, sig)
+        out[claim.id] = placed[key] or claim.id  # a text with no letters or digits stays alone
+    return out
+
+
+def group_claims(claims: list[tuple[int, str, str]]) -> list[list[int]]:
+    """Groups of claim ids from (id, type, text) rows whose texts are near-identical,
+    same type only, by leader clustering in id order."""
+    clusters = cluster_claims(Claim(*row) for row in sorted(claims))
     groups: dict[int, list[int]] = defaultdict(list)
-    for cid in parent:
-        groups[_find(parent, cid)].append(cid)
+    for cid, cluster in clusters.items():
+        groups[cluster].append(cid)
     return sorted((sorted(g) for g in groups.values()), key=lambda g: g[0])
 
 
-def rebuild_clusters(db: sqlite_utils.Database) -> int:
-    """Recompute `claim_clusters` and `claim_cluster_members`; returns the number of
-    clusters that span more than one article."""
-    rows = db.execute("select c.id, c.type, c.text, c.subject, c.article_id, coalesce(a.duplicate_of, a.id) "
-                      "from claims c join articles a on a.id = c.article_id order by c.id").fetchall()
-    info = {r[0]: r for r in rows}
-    clusters, members = [], []
-    for n, group in enumerate(group_claims([(r[0], r[1], r[2]) for r in rows]), start=1):
-        first = info[group[0]]
-        subjects = Counter(info[c][3] for c in group if info[c][3])
-        clusters.append({"id": n, "type": first[1], "subject": subjects.most_common(1)[0][0] if subjects else None,
-                         "canonical_claim_id": first[0], "canonical_text": first[2], "n_claims": len(group),
-                         "n_articles": len({info[c][4] for c in group}),
-                         "n_independent_articles": len({info[c][5] for c in group})})
-        members.extend({"claim_id": c, "cluster_id": n} for c in group)
-    with db.conn:
-        db.execute("drop table if exists claim_cluster_members")
-        db.execute("drop table if exists claim_clusters")
-        db["claim_clusters"].create(CLUSTER_COLUMNS, pk="id", foreign_keys=[("canonical_claim_id", "claims", "id")])
-        db["claim_cluster_members"].create({"claim_id": int, "cluster_id": int}, pk="claim_id",
-                                           foreign_keys=[("claim_id", "claims", "id"),
-                                                         ("cluster_id", "claim_clusters", "id")])
-        db["claim_clusters"].insert_all(clusters, batch_size=1000)
-        db["claim_cluster_members"].insert_all(members, batch_size=1000)
-        db["claim_clusters"].create_index(["n_independent_articles"], if_not_exists=True)
-        db["claim_cluster_members"].create_index(["cluster_id"], if_not_exists=True)
-    return sum(c["n_articles"] > 1 for c in clusters)
+# ---- the tables ------------------------------------------------------------------------
+
+def claims_in_scope(db: sqlite_utils.Database) -> list[Claim]:
+    """The claims of the articles in temp.graph_scope, in id order."""
+    return [Claim(*row) for row in db.execute(
+        f"select c.id, c.type, coalesce(c.text, '') from {SCOPED_CLAIMS} order by c.id")]
+
+
+def store_members(db: sqlite_utils.Database, clusters: dict[int, int]) -> None:
+    """Insert claim_clusters rows for the clusters founded by claims in `clusters` (claim
+    id → cluster id; counted later) and claim_cluster_members rows for all of them."""
+    db.execute("create temp table if not exists graph_placed (claim_id integer primary key, cluster_id integer)")
+    db.execute("delete from temp.graph_placed")
+    db.conn.executemany("insert into temp.graph_placed values (?, ?)", sorted(clusters.items()))
+    db.execute("insert into claim_clusters (id, type, subject, canonical_claim_id, canonical_text, n_claims, "
+               "n_articles, n_independent_articles) select c.id, c.type, null, c.id, c.text, 0, 0, 0 "
+               "from temp.graph_placed p cross join claims c on c.id = p.claim_id where p.cluster_id = p.claim_id "
+               "order by c.id")
+    db.execute("insert into claim_cluster_members (claim_id, cluster_id, article_id, independent_article_id) "
+               "select c.id, p.cluster_id, c.article_id, coalesce(a.duplicate_of, a.id) from temp.graph_placed p "
+               "cross join claims c on c.id = p.claim_id cross join articles a on a.id = c.article_id order by c.id")
+
+
+def add_to_counts(db: sqlite_utils.Database, clusters: dict[int, int]) -> None:
+    """Update the counts and subject of the clusters that the claims in `clusters` (new,
+    just stored as members, all of articles not seen before) joined: each claim adds one,
+    each new article one, each new independent article one unless the cluster already had
+    a member from it. Indexed lookups only: the clusters' other members are not read."""
+    by_cluster: dict[int, list[int]] = defaultdict(list)
+    for cid, cluster in clusters.items():
+        by_cluster[cluster].append(cid)
+    for cluster, cids in sorted(by_cluster.items()):
+        marks = ", ".join("?" * len(cids))
+        db.execute(
+            f"""update claim_clusters set
+                  n_claims = n_claims + ?,
+                  n_articles = n_articles + (select count(distinct article_id) from claim_cluster_members
+                                             where claim_id in ({marks})),
+                  n_independent_articles = n_independent_articles + (
+                      select count(distinct m.independent_article_id) from claim_cluster_members m
+                      where m.claim_id in ({marks}) and not exists (
+                          select 1 from claim_cluster_members o where o.cluster_id = m.cluster_id
+                          and o.independent_article_id = m.independent_article_id and o.claim_id not in ({marks}))),
+                  subject = coalesce(subject, (select c.subject from claims c where c.id in ({marks})
+                                               and c.subject != '' order by c.id limit 1))
+                where id = ?""", [len(cids), *cids, *cids, *cids, *cids, cluster])
+
+
+def recount(db: sqlite_utils.Database, cluster_ids: Iterable[int] | None = None) -> None:
+    """Count the members of clusters (all with None) from scratch: after a full build, or
+    when members were removed. subject is the subject of the earliest member with one."""
+    ids = None if cluster_ids is None else ", ".join(str(int(c)) for c in cluster_ids)
+    if ids is not None:
+        db.execute(f"update claim_clusters set subject = null where id in ({ids})")
+    only = "" if ids is None else f"and m.cluster_id in ({ids})"
+    db.execute(f"""update claim_clusters set n_claims = agg.n, n_articles = agg.na, n_independent_articles = agg.ni
+        from (select m.cluster_id, count(*) as n, count(distinct m.article_id) as na,
+                     count(distinct m.independent_article_id) as ni
+              from claim_cluster_members m where 1 {only} group by m.cluster_id) as agg
+        where agg.cluster_id = claim_clusters.id""")
+    # a bare column next to min() comes from the row of the minimum (SQLite)
+    db.execute(f"""update claim_clusters set subject = first.subject
+        from (select m.cluster_id, c.subject, min(m.claim_id) from claim_cluster_members m
+              join claims c on c.id = m.claim_id where c.subject != '' {only} group by m.cluster_id) as first
+        where first.cluster_id = claim_clusters.id""")
+
+
+def rebuild_clusters(db: sqlite_utils.Database) -> dict[int, int]:
+    """Cluster every claim of temp.graph_scope (all articles, in a full rebuild) into empty
+    cluster tables. Returns claim id → cluster id."""
+    index = MemoryLeaderIndex()
+    clusters = cluster_claims(claims_in_scope(db), index)
+    store_members(db, clusters)
+    lsh, signatures = index.rows()
+    db.conn.executemany("insert into claim_cluster_lsh (key, cluster_id) values (?, ?)", lsh)
+    db.conn.executemany("insert into claim_cluster_signatures (cluster_id, minhash) values (?, ?)", signatures)
+    recount(db)
+    return clusters
+
+
+def extend_clusters(db: sqlite_utils.Database) -> dict[int, int]:
+    """Place the claims of temp.graph_scope (articles new to the graph, after every clustered
+    claim) into the stored clusters. Returns claim id → cluster id."""
+    clusters = cluster_claims(claims_in_scope(db), SqlLeaderIndex(db))
+    store_members(db, clusters)
+    add_to_counts(db, clusters)
+    return clusters
+

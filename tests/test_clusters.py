@@ -39,3 +39,40 @@ def test_copy_of_an_article_makes_clusters_with_one_independent_article(tmp_path
     assert len(shared) > 50
     assert set(shared) == {(2, 1)}
     assert same == len(shared)
+
+
+def corpus_claims(db) -> list[tuple[int, str, str]]:
+    return db.execute("select id, type, text from claims order by id").fetchall()
+
+
+def test_clusters_of_earlier_claims_do_not_change_when_claims_are_added(db):
+    """A claim's cluster depends only on the claims before it, so that adding articles
+    never moves a claim (and one-at-a-time ingestion equals a rebuild)."""
+    claims = corpus_claims(db)
+    full = group_claims(claims)
+    for cut in (len(claims) // 3, 2 * len(claims) // 3):
+        last = claims[cut - 1][0]
+        prefix = [sorted(c for c in g if c <= last) for g in full]
+        assert group_claims(claims[:cut]) == [g for g in prefix if g]
+
+
+def test_every_member_is_similar_to_its_canonical_claim_and_equal_texts_share_a_cluster(db):
+    from extract.fingerprint import estimate_similarity, minhash_signature
+    from kb.clusters import THRESHOLD
+
+    claims = corpus_claims(db)
+    text = {cid: (ctype, t) for cid, ctype, t in claims}
+    # the corpus again, as spun copies: every claim text once more, later
+    copies = [(cid + 100000, ctype, t.replace("措施", "措").replace("第一时间", "之一时间")) for cid, ctype, t in claims]
+    for cid, ctype, t in copies:
+        text[cid] = (ctype, t)
+    groups = group_claims(claims + copies)
+    assert sum(len(g) > 1 for g in groups) > 50
+    cluster_of_text: dict[tuple[str, str], int] = {}
+    for g in groups:
+        canonical = g[0]
+        for cid in g:
+            assert text[cid][0] == text[canonical][0]
+            assert estimate_similarity(minhash_signature(text[cid][1]), minhash_signature(text[canonical][1])) \
+                >= THRESHOLD or cid == canonical
+            assert cluster_of_text.setdefault(text[cid], canonical) == canonical

@@ -184,3 +184,42 @@ def test_export_to_stdout_as_json(graph_db):
 def test_graph_without_rebuild_flag_is_a_usage_error(graph_db):
     result = CliRunner().invoke(cli, ["graph", "--db", str(graph_db[0])])
     assert result.exit_code != 0
+
+
+def expected_targets(q, kind: str) -> dict[int, int]:
+    """claim id → the claim its contradicts or supports edge should point to, by the
+    definition, brute force over all pairs: the earliest earlier legality claim about the
+    same subject, of the opposite stance in another article (contradicts), or of the same
+    stance in another independent article and another cluster (supports)."""
+    if kind == "contradicts":
+        match = ("((t.stance = 'legal' and c.stance = 'illegal') or (t.stance = 'illegal' and c.stance = 'legal')) "
+                 "and t.article_id != c.article_id")
+    else:
+        match = ("t.stance = c.stance and coalesce(ta.duplicate_of, ta.id) != coalesce(ca.duplicate_of, ca.id) "
+                 "and tm.cluster_id != cm.cluster_id")
+    return dict(q(f"""select c.id, min(t.id) from claims c join claims t on t.subject = c.subject and t.id < c.id
+                      join articles ca on ca.id = c.article_id join articles ta on ta.id = t.article_id
+                      join claim_cluster_members cm on cm.claim_id = c.id
+                      join claim_cluster_members tm on tm.claim_id = t.id
+                      where c.type = 'legality' and t.type = 'legality' and c.subject != '' and {match}
+                      group by c.id"""))
+
+
+@pytest.mark.parametrize("kind", ["contradicts", "supports"])
+def test_stance_edges_point_to_the_earliest_earlier_match(q, kind):
+    edges = {int(s[6:]): int(t[6:]) for s, t in q("select source, target from edges where kind = ?", [kind])}
+    assert len(edges) == len(q("select source from edges where kind = ?", [kind]))  # one per claim at most
+    assert edges and edges == expected_targets(q, kind)
+
+
+def test_supports_door_visits_legal_in_h018_after_h017(q):
+    rows = q("select s.article_id, t.article_id, s.stance, t.stance from edges e "
+             "join claims s on e.source = 'claim:' || s.id join claims t on e.target = 'claim:' || t.id "
+             "where e.kind = 'supports' and s.subject = '上门催收' and t.subject = '上门催收'")
+    assert (article_id(q, "h018.txt"), article_id(q, "h017.txt"), "legal", "legal") in rows
+
+
+def test_every_edge_belongs_to_the_article_of_its_source(q):
+    assert q("select count(*) from edges where article_id is null") == [(0,)]
+    assert q("select count(*) from edges e join nodes n on n.id = e.source where n.kind in ('article', 'claim') "
+             "and n.article_id != e.article_id") == [(0,)]
