@@ -8,12 +8,16 @@ from typing import Any
 
 import yaml
 
+# libyaml's parser when present: claim_weights.yml has thousands of entries, and every
+# `kb ingest` process (and worker) parses it once
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @lru_cache(maxsize=None)
 def load_data(name: str) -> Any:
     """Parsed contents of extract/data/NAME."""
     text = resources.files("extract.data").joinpath(name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=_LOADER)
 
 
 @lru_cache(maxsize=None)
