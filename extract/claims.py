@@ -102,11 +102,13 @@ def _modality(cue_names: set[str]) -> str:
     return next((m for m in ("must_not", "must", "may") if m in mods), "is")
 
 
-def _negated(text: str) -> bool:
+def _negated(text: str, cue_names: set[str]) -> bool:
+    """A legality cue that fired on the sentence is preceded by a negation."""
     for c in compiled_rules().cues:
-        m = c.pattern.search(text)
-        if m and c.type == "legality" and _NEGATION.search(text[max(0, m.start() - 2):m.start()]):
-            return True
+        if c.type == "legality" and c.name in cue_names:
+            m = c.pattern.search(text)
+            if m and _NEGATION.search(text[max(0, m.start() - 2):m.start()]):
+                return True
     return False
 
 
@@ -173,7 +175,7 @@ def extract_claims(sentences: list[Sentence]) -> list[Claim]:
                 if stages:
                     claim.process, claim.stages = process, stages
             claim.modality = _modality(cue_names)
-            claim.negated = _negated(s.text)
+            claim.negated = _negated(s.text, cue_names)
             texts = [t for _, t in ctx]
             claim.subject = normalise_subject(s.block.label, s.text, *texts) or context_subject(texts[0] if texts else None)
             claims.append(claim)
