@@ -1,6 +1,7 @@
 """The `kb` command: a thin layer over extract/ and kb/."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -74,7 +75,8 @@ def serve(db_path: str, host: str, port: int, immutable: bool) -> None:
     meta = _metadata_path()
     if meta:
         args += ["--metadata", str(meta)]
-    raise SystemExit(subprocess.call(args))
+    # exec, not a child process: stopping `kb serve` (Ctrl-C, SIGTERM) stops Datasette
+    os.execv(sys.executable, args)
 
 
 @cli.command(name="eval")
