@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .clean.mojibake import find_mojibake
+from .clean.mojibake import find_mojibake, may_hold_mojibake
 from .clean.pii import mask_pii
 from .clean.pinyin import RULE as PINYIN_RULE
 from .clean.pinyin import find_pinyin_annotations
 from .clean.repairs import find_garbling
-from .clean.script import detect_script, to_simplified
+from .clean.script import detect_script, simplified_lines
 from .clean.stuffing import RULE as STUFFING_RULE
 from .clean.stuffing import find_stuffing
 from .formats import Article
@@ -89,31 +89,55 @@ def raw_lines(raw: str) -> list[tuple[int, int]]:
     return spans
 
 
-def clean_line(raw: str, start: int, end: int, doc: Document) -> MappedText:
-    """The cleaned, simplified text of raw[start:end], mapped back to raw offsets."""
+def _unscramble(raw: str, start: int, end: int, mojibake: bool,
+                signals: list[Signal], edits: list[RecordedEdit]) -> MappedText:
+    """raw[start:end] with mojibake repaired and pinyin readings removed (the text to
+    convert to simplified script), mapped back to raw offsets; `mojibake` False when the
+    article can hold none (extract.clean.mojibake.may_hold_mojibake)."""
     mt = MappedText.identity(raw[start:end], base=start)
     # mojibake first: a repaired character can carry a pinyin annotation of its own
-    mt, applied = mt.apply(find_mojibake(mt.text))
+    mt, applied = mt.apply(find_mojibake(mt.text) if mojibake else [])
     for e, rs, re_ in applied:
-        doc.signals.append(Signal("mojibake", e.rule, rs, re_, raw[rs:re_]))
+        signals.append(Signal("mojibake", e.rule, rs, re_, raw[rs:re_]))
         if e.replacement != raw[rs:re_]:
-            doc.edits.append(RecordedEdit(e.rule, rs, re_, raw[rs:re_], e.replacement))
+            edits.append(RecordedEdit(e.rule, rs, re_, raw[rs:re_], e.replacement))
     mt, applied = mt.apply(find_pinyin_annotations(mt.text))
     for e, rs, re_ in applied:
-        doc.signals.append(Signal("pinyin_annotation", PINYIN_RULE, rs, re_, raw[rs:re_]))
-        doc.edits.append(RecordedEdit(e.rule, rs, re_, raw[rs:re_], ""))
-    mt = MappedText(to_simplified(mt.text), mt.starts)
-    signals, edits = find_garbling(mt.text)
-    for kind, rule, s, e in signals:
+        signals.append(Signal("pinyin_annotation", PINYIN_RULE, rs, re_, raw[rs:re_]))
+        edits.append(RecordedEdit(e.rule, rs, re_, raw[rs:re_], ""))
+    return mt
+
+
+def _repair(raw: str, mt: MappedText, signals: list[Signal], edits: list[RecordedEdit]) -> MappedText:
+    """A simplified line with its garbling found and the confident repairs applied."""
+    found, repairs = find_garbling(mt.text)
+    for kind, rule, s, e in found:
         rs, re_ = mt.raw_span(s, e)
-        doc.signals.append(Signal(kind, rule, rs, re_, raw[rs:re_]))
+        signals.append(Signal(kind, rule, rs, re_, raw[rs:re_]))
     for s, e in find_stuffing(mt.text):
         rs, re_ = mt.raw_span(s, e)
-        doc.signals.append(Signal("stuffed_keyword", STUFFING_RULE, rs, re_, raw[rs:re_]))
-    mt, applied = mt.apply(edits)
+        signals.append(Signal("stuffed_keyword", STUFFING_RULE, rs, re_, raw[rs:re_]))
+    mt, applied = mt.apply(repairs)
     for e, rs, re_ in applied:
-        doc.edits.append(RecordedEdit(e.rule, rs, re_, raw[rs:re_], e.replacement))
+        edits.append(RecordedEdit(e.rule, rs, re_, raw[rs:re_], e.replacement))
     return _strip(mt)
+
+
+def clean_lines(raw: str, spans: list[tuple[int, int]], doc: Document) -> list[MappedText]:
+    """The cleaned, simplified text of each raw[start:end], mapped back to raw offsets;
+    the line's signals and edits are added to the document in line order. All the lines go
+    through OpenCC in one call, and the article is tested for mojibake once: per line,
+    these were most of the cleaning time."""
+    mojibake = may_hold_mojibake(raw)
+    per_line = [([], []) for _ in spans]
+    unscrambled = [_unscramble(raw, s, e, mojibake, *found) for (s, e), found in zip(spans, per_line)]
+    simplified = simplified_lines([mt.text for mt in unscrambled])
+    lines = []
+    for mt, text, (signals, edits) in zip(unscrambled, simplified, per_line):
+        lines.append(_repair(raw, MappedText(text, mt.starts), signals, edits))
+        doc.signals += signals
+        doc.edits += edits
+    return lines
 
 
 def _strip(mt: MappedText) -> MappedText:
@@ -129,7 +153,7 @@ def build_document(article: Article) -> Document:
     raw, pii = mask_pii(article.text)
     doc = Document(article, raw, detect_script(raw), [], [], [], pii=pii)
     spans = raw_lines(raw)
-    doc.lines = [clean_line(raw, s, e, doc) for s, e in spans]
+    doc.lines = clean_lines(raw, spans, doc)
     doc.blocks = classify_lines([(s, e, mt.text) for (s, e), mt in zip(spans, doc.lines)])
     for block, mt in zip(doc.blocks, doc.lines):
         block.raw_start, block.raw_end = mt.raw_span(0, len(mt.text)) if mt.text else (block.raw_start, block.raw_start)

@@ -1,11 +1,12 @@
-"""Entity mentions (organisations, roles, collection methods, risk kinds) found by the
-spaCy EntityRuler, aliases resolved to one canonical entity."""
+"""Entity mentions (organisations, roles, collection methods, risk kinds) found as the
+spaCy EntityRuler finds them (extract.nlp.match_entities), aliases resolved to one
+canonical entity."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Iterable
 
-from .nlp import get_nlp
+from .nlp import match_entities
 
 
 @dataclass
@@ -19,7 +20,5 @@ class EntityMention:
 
 def find_entities(texts: Iterable[str]) -> list[list[EntityMention]]:
     """Mentions in each text (one list per text, in order)."""
-    out = []
-    for doc in get_nlp().pipe(texts, batch_size=256):
-        out.append([EntityMention(e.ent_id_ or e.text, e.label_, e.text, e.start_char, e.end_char) for e in doc.ents])
-    return out
+    return [[EntityMention(id_ or text[s:e], label, text[s:e], s, e) for s, e, label, id_ in match_entities(text)]
+            for text in texts]

@@ -43,8 +43,11 @@ class MappedText:
 
     def apply(self, edits: Iterable[Edit]) -> tuple["MappedText", list[tuple[Edit, int, int]]]:
         """Apply non-overlapping edits; return the new text and each edit's raw span."""
+        edits = sorted(edits, key=lambda e: e.start)
+        if not edits:
+            return self, []  # most lines of most steps: no copy
         out, starts, applied, pos = [], [], [], 0
-        for e in sorted(edits, key=lambda e: e.start):
+        for e in edits:
             if e.start < pos:
                 continue  # overlapping edit: the earlier one wins
             out.append(self.text[pos:e.start])

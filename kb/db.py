@@ -1,13 +1,17 @@
 """The database: schema in one place (tables, keys, indexes, full-text search), and
-one transaction per article so a crash never leaves half an article."""
+each article stored in one transaction or savepoint (`Batches` commits several at a
+time) so a crash never leaves half an article."""
 from __future__ import annotations
 
 import datetime as _dt
+import operator
+import time
 
 import sqlite_utils
 
 from extract.fingerprint import from_bytes
 
+from .dedup import band_indexes
 from .records import ArticleRows
 
 SCHEMA = {
@@ -100,6 +104,9 @@ def open_db(path: str) -> sqlite_utils.Database:
     db = sqlite_utils.Database(path)
     db.conn.execute("PRAGMA busy_timeout = 30000")
     db.enable_wal()
+    # WAL with synchronous NORMAL: a commit no longer waits for fsync; a killed process
+    # still leaves whole transactions only (a power cut may lose the last few)
+    db.conn.execute("PRAGMA synchronous = NORMAL")
     db.conn.execute("PRAGMA foreign_keys = ON")
     ensure_schema(db)
     return db
@@ -117,6 +124,16 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             db.execute(f"create view if not exists [{name}] as {sql}")
         for name, columns in FTS_TABLES.items():
             db.execute(f"create virtual table if not exists [{name}] using fts5({', '.join(columns)})")
+        for sql in band_indexes():  # also added to databases made before them
+            db.execute(sql)
+
+
+def stored_articles(db: sqlite_utils.Database, path) -> frozenset[tuple[str, str]]:
+    """(id, source) of the stored articles read from this file (a JSONL file's articles
+    are `path#line`): looked up by source, so the cost does not grow with the base."""
+    p = str(path)
+    return frozenset(db.execute("select id, source from articles where source = ? or (source > ? and source < ?)",
+                                [p, p + "#", p + "$"]).fetchall())
 
 
 def delete_article(db: sqlite_utils.Database, article_id: str) -> None:
@@ -139,6 +156,38 @@ def _assign_ids(db: sqlite_utils.Database, table: str, rows: list[dict]) -> list
     for i, row in enumerate(rows):
         row["id"] = start + i
     return [row["id"] for row in rows]
+
+
+class Batches:
+    """Articles stored in transactions of up to `size` articles or `seconds`: a commit per
+    article wrote every index and full-text page the article touched once per article
+    (and a WAL checkpoint every few). Each article is still stored whole or not at all
+    (`store_article` nests as a savepoint); a crash loses the batch in progress, which
+    the next run stores."""
+
+    def __init__(self, db: sqlite_utils.Database, size: int = 100, seconds: float = 1.0) -> None:
+        self.db, self.size, self.seconds = db, size, seconds
+        self.count, self.started = 0, 0.0
+
+    def __enter__(self) -> "Batches":
+        self._begin()
+        return self
+
+    def _begin(self) -> None:
+        self.db.conn.execute("BEGIN")
+        self.count, self.started = 0, time.monotonic()
+
+    def stored(self, n: int = 1) -> None:
+        """Count n articles stored; commit when the batch is full or old enough."""
+        self.count += n
+        if self.count >= self.size or time.monotonic() - self.started >= self.seconds:
+            self.db.conn.execute("COMMIT")
+            self._begin()
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if not self.db.conn.in_transaction:
+            return
+        self.db.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
 
 
 def transaction(db: sqlite_utils.Database):
@@ -166,13 +215,13 @@ def store_article(db: sqlite_utils.Database, rows: ArticleRows, dedup=None) -> t
         return "unchanged", False
     with transaction(db):
         for old in stale:
-            delete_article(db, old)
             if dedup is not None:
-                dedup.remove(db, old)
+                dedup.remove(old)  # while its copies still point to it
+            delete_article(db, old)
         if not stored:
             _insert_rows(db, rows)
             if dedup is not None and rows.fingerprint is not None:
-                found = dedup.place(db, art["id"], from_bytes(rows.fingerprint))
+                found = dedup.place(art["id"], from_bytes(rows.fingerprint))
                 if found:
                     art["duplicate_of"], art["similarity"] = found
     return ("replaced" if stale else "added"), not stored
@@ -186,7 +235,11 @@ def _insert(db: sqlite_utils.Database, table: str, rows: list[dict], ignore: boo
     columns = list(SCHEMA[table][0])
     sql = (f"insert {'or ignore ' if ignore else ''}into [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
            f"values ({', '.join('?' * len(columns))})")
-    db.conn.executemany(sql, [[row.get(c) for c in columns] for row in rows])
+    try:
+        values = list(map(operator.itemgetter(*columns), rows))  # rows with every column: in C
+    except KeyError:
+        values = [[row.get(c) for c in columns] for row in rows]
+    db.conn.executemany(sql, values)
 
 
 def _insert_rows(db: sqlite_utils.Database, rows: ArticleRows) -> None:

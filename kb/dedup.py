@@ -5,158 +5,187 @@ before it; a copy gets `articles.duplicate_of` = the canonical (earliest) articl
 best match and `articles.similarity` = the estimated Jaccard similarity of their
 character shingles. Articles with `duplicate_of` null are the `independent_articles`.
 
+The LSH index lives in the database: each band of a stored signature is a byte range of
+`article_fingerprints.minhash`, and an expression index per band (`band_indexes`) finds
+the articles sharing a band with a new one. Nothing is loaded at start, so adding one
+article costs the same whatever the size of the base. Ingestion order is
+`articles.rowid`; what an article is a copy of is `articles.duplicate_of`.
+
 Invariant: `duplicate_of` always names a canonical article (one whose own `duplicate_of`
 is null). When a canonical article is deleted (its file changed), its copies are looked
 up again among the articles ingested before each of them.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import sqlite_utils
-from datasketch import MinHashLSH
 
-from extract.fingerprint import (NUM_PERM, estimate_similarity, from_bytes, is_empty, lean_minhash,
-                                 minhash_signature, to_bytes)
+from extract.fingerprint import NUM_PERM, estimate_similarity, from_bytes, is_empty, minhash_signature, to_bytes
 
 THRESHOLD = 0.7
+# datasketch's optimal banding for THRESHOLD and NUM_PERM (a test checks it), fixed here
+# because the database indexes these byte ranges
+BANDS, ROWS = 14, 9
+_VALUE_BYTES = 4  # a signature value in article_fingerprints.minhash (extract.fingerprint.to_bytes)
+
+
+@lru_cache(maxsize=4)
+def lsh_bands(threshold: float = THRESHOLD, num_perm: int = NUM_PERM) -> tuple[tuple[int, int], ...]:
+    """(start, end) signature positions of each LSH band."""
+    if (threshold, num_perm) == (THRESHOLD, NUM_PERM):
+        return tuple((i * ROWS, (i + 1) * ROWS) for i in range(BANDS))
+    from datasketch import MinHashLSH  # imports scipy: only for another banding
+
+    return tuple(MinHashLSH(threshold=threshold, num_perm=num_perm).hashranges)
+
+
+def band_expression(start: int, end: int) -> str:
+    """SQL for one band of the stored signature (the same text in index and query, so
+    SQLite uses the expression index)."""
+    return f"substr(minhash, {_VALUE_BYTES * start + 1}, {_VALUE_BYTES * (end - start)})"
+
+
+def band_indexes() -> list[str]:
+    """CREATE INDEX statements, one per band of the default banding."""
+    return [f"create index if not exists article_fingerprints_band{i} on article_fingerprints "
+            f"({band_expression(s, e)})" for i, (s, e) in enumerate(lsh_bands())]
+
+
+def _memory_db() -> sqlite_utils.Database:
+    from .db import ensure_schema  # kb.db stores through this module: import when used
+
+    db = sqlite_utils.Database(memory=True)
+    ensure_schema(db)
+    return db
 
 
 class DuplicateIndex:
-    """Signatures of stored articles in ingestion order, with an LSH index over them.
+    """The articles of a database as an LSH index of their signatures. Without a
+    database, an in-memory one (articles are then known by id only).
 
-    `find` and `add` touch memory only; `place` and `remove` also write `articles`
-    (call them inside the article's transaction)."""
+    `find` only reads; `add`, `place`, `remove` and `backfill` write `article_fingerprints`
+    and `articles` (call them inside the article's transaction)."""
 
     def __init__(self, db: sqlite_utils.Database | None = None, threshold: float = THRESHOLD,
                  num_perm: int = NUM_PERM) -> None:
+        self.db = db if db is not None else _memory_db()
         self.threshold = threshold
         self.num_perm = num_perm
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        self._sigs: dict[str, np.ndarray] = {}
-        self._order: dict[str, int] = {}
-        self._canonical: dict[str, str | None] = {}  # id → duplicate_of
-        self._copies: dict[str, set[str]] = {}  # canonical id → ids pointing to it
-        self._next = 0
-        self.missing: list[tuple[str, int]] = []  # (id, order) of articles without a usable fingerprint
-        if db is not None:
-            self.load(db)
+        bands = lsh_bands(threshold, num_perm)
+        self._bands = bands
+        self._candidates_sql = (
+            "select a.id, a.rowid, a.duplicate_of, f.minhash from articles a "
+            "join article_fingerprints f on f.article_id = a.id where a.id in ("
+            + " union ".join(f"select article_id from article_fingerprints where {band_expression(s, e)} = ?"
+                             for s, e in bands) + ")")
 
     def __len__(self) -> int:
-        return len(self._sigs)
+        return self.db.execute("select count(*) from article_fingerprints where length(minhash) = ?",
+                               [_VALUE_BYTES * self.num_perm]).fetchone()[0]
 
     def __contains__(self, article_id: str) -> bool:
-        return article_id in self._sigs
+        return self._signature(article_id) is not None
 
-    def load(self, db: sqlite_utils.Database) -> None:
-        """Every stored signature, read once, in ingestion order."""
-        rows = db.execute("select a.id, a.duplicate_of, f.minhash from articles a "
-                          "left join article_fingerprints f on f.article_id = a.id "
-                          "order by a.ingested_at, a.rowid").fetchall()
-        for aid, dup, blob in rows:
-            order = self._next
-            if blob is None or len(blob) != 4 * self.num_perm:
-                self.missing.append((aid, order))  # indexed by backfill, in its place
-                self._next += 1
-            else:
-                self.add(aid, from_bytes(blob), duplicate_of=dup, order=order)
+    def _signature(self, article_id: str) -> list[int] | None:
+        row = self.db.execute("select minhash from article_fingerprints where article_id = ?", [article_id]).fetchone()
+        return from_bytes(row[0]) if row and len(row[0]) == _VALUE_BYTES * self.num_perm else None
 
-    def backfill(self, db: sqlite_utils.Database) -> int:
+    def _rowid(self, article_id: str) -> int | None:
+        row = self.db.execute("select rowid from articles where id = ?", [article_id]).fetchone()
+        return row[0] if row else None
+
+    def complete(self) -> bool:
+        """Whether every article has a signature of this index's size: two counts over
+        narrow indexes and the oldest signature's size, where finding the articles without
+        one reads every row (checked at the start of every ingest)."""
+        articles, signed = (self.db.execute(f"select count(*) from {table}").fetchone()[0]
+                            for table in ("articles", "article_fingerprints"))
+        oldest = self.db.execute("select length(minhash) from article_fingerprints order by rowid limit 1").fetchone()
+        return articles == signed and (oldest is None or oldest[0] == _VALUE_BYTES * self.num_perm)
+
+    def backfill(self) -> int:
         """Compute and store the signatures of articles stored before fingerprints existed
-        (or with another num_perm), and look up those not marked as copies. Returns how
-        many were filled in."""
-        filled = 0
+        (or with another num_perm), in ingestion order, and look up those not marked as
+        copies. Returns how many were filled in."""
+        if self.complete():
+            return 0
+        db = self.db
+        missing = db.execute("select a.id, a.clean_text, a.duplicate_of from articles a "
+                             "left join article_fingerprints f on f.article_id = a.id "
+                             "where f.minhash is null or length(f.minhash) != ? order by a.rowid",
+                             [_VALUE_BYTES * self.num_perm]).fetchall()
         with db.conn:
-            for aid, order in self.missing:
-                row = db.execute("select clean_text, duplicate_of from articles where id = ?", [aid]).fetchone()
-                if row is None:
-                    continue
-                sig = minhash_signature(row[0] or "", self.num_perm)
-                db.execute("insert or replace into article_fingerprints (article_id, minhash) values (?, ?)",
-                           [aid, to_bytes(sig)])
-                self.add(aid, sig, duplicate_of=row[1], order=order)
-                if row[1] is None:
-                    self._resolve(db, aid)
-                filled += 1
-        self.missing = []
-        return filled
+            for aid, _, _ in missing:  # not candidates of one another until filled in, in order
+                db.execute("delete from article_fingerprints where article_id = ?", [aid])
+            for aid, text, duplicate_of in missing:
+                self._store_signature(aid, minhash_signature(text or "", self.num_perm))
+                if duplicate_of is None:
+                    self._resolve(aid)
+        return len(missing)
 
-    def add(self, article_id: str, signature, duplicate_of: str | None = None, order: int | None = None) -> None:
-        """Index an article (by default as the latest ingested)."""
-        if article_id in self._sigs:
-            self._drop(article_id)
-        sig = np.asarray(signature, dtype=np.uint32)
-        if len(sig) != self.num_perm:
-            raise ValueError(f"signature has {len(sig)} values, the index uses {self.num_perm}")
-        if order is None:
-            order = self._next
-        self._next = max(self._next, order + 1)
-        self._sigs[article_id] = sig
-        self._order[article_id] = order
-        self._set_canonical(article_id, duplicate_of)
-        if not is_empty(sig):
-            self._lsh.insert(article_id, lean_minhash(sig), check_duplication=False)
+    def _store_signature(self, article_id: str, signature) -> None:
+        self.db.execute("insert or replace into article_fingerprints (article_id, minhash) values (?, ?)",
+                        [article_id, to_bytes(signature)])
+
+    def add(self, article_id: str, signature, duplicate_of: str | None = None) -> None:
+        """Index an article (an unknown id as the latest ingested) and record what it is a
+        copy of."""
+        if len(signature) != self.num_perm:
+            raise ValueError(f"signature has {len(signature)} values, the index uses {self.num_perm}")
+        self.db.execute("insert or ignore into articles (id) values (?)", [article_id])
+        self._store_signature(article_id, signature)
+        self._set(article_id, (duplicate_of, None) if duplicate_of else None)
 
     def find(self, article_id: str, signature) -> tuple[str, float] | None:
         """(duplicate_of, similarity) for an article: the most similar article ingested
-        before it (all indexed articles if it is not indexed itself) with similarity at
+        before it (all indexed articles if it is not stored itself) with similarity at
         least the threshold, or rather that article's canonical one if it is a copy
         itself; similarity is to the article returned. None if it has no near duplicate."""
         sig = np.asarray(signature, dtype=np.uint32)
         if is_empty(sig):
             return None
-        before = self._order.get(article_id)
-        best: tuple[float, int, str] | None = None
-        for key in self._lsh.query(lean_minhash(sig)):
-            if key == article_id or (before is not None and self._order[key] >= before):
+        before = self._rowid(article_id)
+        blob = to_bytes(sig)
+        keys = [blob[_VALUE_BYTES * s:_VALUE_BYTES * e] for s, e in self._bands]
+        best: tuple[float, int, str, str | None] | None = None
+        for key, rowid, duplicate_of, other in self.db.execute(self._candidates_sql, keys):
+            if key == article_id or (before is not None and rowid >= before) \
+                    or len(other) != _VALUE_BYTES * self.num_perm:
                 continue
-            sim = estimate_similarity(sig, self._sigs[key])
-            if sim >= self.threshold and (best is None or (sim, -self._order[key]) > (best[0], -best[1])):
-                best = (sim, self._order[key], key)
+            sim = estimate_similarity(sig, from_bytes(other))
+            if sim >= self.threshold and (best is None or (sim, -rowid) > (best[0], -best[1])):
+                best = (sim, rowid, key, duplicate_of)
         if best is None:
             return None
-        sim, _, match = best
-        canonical = self._canonical.get(match) or match
-        if canonical != match and canonical in self._sigs:
-            sim = estimate_similarity(sig, self._sigs[canonical])
-        return canonical, sim
+        sim, _, match, canonical = best
+        if canonical is not None and (theirs := self._signature(canonical)) is not None:
+            return canonical, estimate_similarity(sig, theirs)
+        return canonical or match, sim
 
-    def place(self, db: sqlite_utils.Database, article_id: str, signature) -> tuple[str, float] | None:
-        """Look up a newly stored article, index it, and record what it is a copy of."""
+    def place(self, article_id: str, signature) -> tuple[str, float] | None:
+        """Look up a newly stored article (its fingerprint stored with its rows) and
+        record what it is a copy of."""
         found = self.find(article_id, signature)
-        self.add(article_id, signature, duplicate_of=found[0] if found else None)
         if found:
-            db.execute("update articles set duplicate_of = ?, similarity = ? where id = ?",
-                       [found[0], found[1], article_id])
+            self._set(article_id, found)
         return found
 
-    def remove(self, db: sqlite_utils.Database, article_id: str) -> None:
-        """Forget a deleted article. Its copies (if it was canonical) are looked up again,
-        in ingestion order, among the articles ingested before each of them."""
-        if article_id not in self._sigs:
-            return
-        orphans = sorted(self._copies.get(article_id, ()), key=self._order.__getitem__)
-        self._drop(article_id)
-        for aid in orphans:
-            self._set_canonical(aid, None)
-            self._resolve(db, aid)
+    def remove(self, article_id: str) -> None:
+        """Take an article out of the index before it is deleted. Its copies (if it was
+        canonical) are looked up again, in ingestion order, among the articles ingested
+        before each of them."""
+        self.db.execute("delete from article_fingerprints where article_id = ?", [article_id])
+        orphans = [r[0] for r in self.db.execute("select id from articles where duplicate_of = ? order by rowid",
+                                                 [article_id])]
+        for aid in orphans:  # in order: each sees the ones before it already looked up again
+            self._resolve(aid)
 
-    def _resolve(self, db: sqlite_utils.Database, article_id: str) -> None:
-        found = self.find(article_id, self._sigs[article_id])
-        self._set_canonical(article_id, found[0] if found else None)
-        db.execute("update articles set duplicate_of = ?, similarity = ? where id = ?",
-                   [found[0] if found else None, found[1] if found else None, article_id])
+    def _resolve(self, article_id: str) -> None:
+        sig = self._signature(article_id)
+        self._set(article_id, self.find(article_id, sig) if sig is not None else None)
 
-    def _set_canonical(self, article_id: str, duplicate_of: str | None) -> None:
-        old = self._canonical.get(article_id)
-        if old is not None:
-            self._copies.get(old, set()).discard(article_id)
-        self._canonical[article_id] = duplicate_of
-        if duplicate_of is not None:
-            self._copies.setdefault(duplicate_of, set()).add(article_id)
-
-    def _drop(self, article_id: str) -> None:
-        self._set_canonical(article_id, None)
-        if article_id in self._lsh:
-            self._lsh.remove(article_id)
-        del self._sigs[article_id], self._order[article_id], self._canonical[article_id]
-        self._copies.pop(article_id, None)
+    def _set(self, article_id: str, found: tuple[str, float | None] | None) -> None:
+        self.db.execute("update articles set duplicate_of = ?, similarity = ? where id = ?",
+                        [found[0] if found else None, found[1] if found else None, article_id])

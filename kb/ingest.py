@@ -1,18 +1,23 @@
 """Ingestion: walk paths, analyse articles (in worker processes with --jobs), store
-each with one writer, one transaction per article. Bad input is reported and skipped."""
+each with one writer, every article whole or not at all (a savepoint each, committed in
+batches: kb.db.Batches). Bad input is reported and skipped."""
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
-from dataclasses import dataclass, field
+import sys
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from extract import InputError, analyse
+from extract import Article, InputError, analyse
 from extract.formats import MAX_BYTES, SUFFIXES, read_articles
 
-from .db import open_db, store_article
+from .db import Batches, open_db, store_article, stored_articles
 from .dedup import DuplicateIndex
 from .records import ArticleRows, to_rows
 
@@ -80,23 +85,49 @@ def analyse_file(path: Path, max_bytes: int = MAX_BYTES,
     return out
 
 
-# In a worker process: the (article id, source) pairs already stored, received once
-# through the Pool initializer rather than with every task.
-_WORKER_STORED: frozenset[tuple[str, str]] = frozenset()
-
-
 @dataclass
 class Unchanged:
     source: str
 
 
-def _set_worker_stored(stored: frozenset[tuple[str, str]]) -> None:
-    global _WORKER_STORED
-    _WORKER_STORED = stored
+Task = tuple[Path, int, frozenset[tuple[str, str]]]  # file, max_bytes, (id, source) stored from it
+CHUNK = 4  # files per task sent to a worker
+AHEAD = 4  # tasks per worker in flight: results wait in memory no longer than that
 
 
-def _worker(args: tuple[Path, int]) -> list[ArticleRows | Unchanged | str]:
-    return analyse_file(*args, stored=_WORKER_STORED)
+def _analyse_files(tasks: list[Task]) -> list[list[ArticleRows | Unchanged | str]]:
+    return [analyse_file(path, max_bytes, stored) for path, max_bytes, stored in tasks]
+
+
+def _warm_up() -> None:
+    """Load the dictionaries, rules and tables of the pipeline (before workers start)."""
+    analyse(Article("warm-up", "信用卡委外催收合法吗?\n银行不得暴力催收(cuī)。"))
+
+
+def _pool(jobs: int) -> ProcessPoolExecutor:
+    """Worker processes, started now. Forked where that is safe (Linux), after a warm-up:
+    the workers inherit the imported and loaded pipeline instead of loading it again
+    (a second each). An executor, not multiprocessing.Pool: a worker that dies raises
+    BrokenProcessPool where Pool.imap would wait for it forever."""
+    if sys.platform.startswith("linux"):
+        _warm_up()
+        pool = ProcessPoolExecutor(jobs, mp_context=get_context("fork"))
+    else:
+        pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_warm_up)
+    pool.submit(int)  # the first task starts every worker
+    return pool
+
+
+def _bounded_map(pool: ProcessPoolExecutor, fn: Callable, tasks: Iterable, ahead: int) -> Iterator:
+    """pool.map in order, with at most `ahead` tasks submitted and not yet taken: map()
+    submits every task at once, and a writer slower than the workers would then hold the
+    rows of the whole corpus in memory."""
+    it = iter(tasks)
+    pending = deque(pool.submit(fn, t) for t in itertools.islice(it, ahead))
+    while pending:
+        result = pending.popleft().result()
+        pending.extend(pool.submit(fn, t) for t in itertools.islice(it, 1))
+        yield result
 
 
 def ingest(paths: Iterable[str | Path], db_path: str, jobs: int = 1, max_bytes: int = MAX_BYTES,
@@ -110,38 +141,42 @@ def ingest(paths: Iterable[str | Path], db_path: str, jobs: int = 1, max_bytes: 
             summary.errors.append(str(item))
         else:
             files.append(item)
-    db = open_db(db_path)
-    dedup = DuplicateIndex(db)
-    dedup.backfill(db)  # articles stored before fingerprints existed
-    tasks = [(f, max_bytes) for f in files]
-    # articles already stored from the same source are not analysed again
-    stored = frozenset((r[0], r[1]) for r in db.execute("select id, source from articles"))
-    if jobs > 1 and len(files) > 1:
-        # an executor, not multiprocessing.Pool: a worker that dies raises BrokenProcessPool
-        # where Pool.imap would wait for it forever
-        with ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_set_worker_stored,
-                                 initargs=(stored,)) as pool:
-            _store_all(db, progress(pool.map(_worker, tasks, chunksize=4), total=len(tasks)), summary, dedup)
-    else:
-        results = (analyse_file(f, m, stored=stored) for f, m in tasks)
-        _store_all(db, progress(results, total=len(tasks)), summary, dedup)
+    parallel = jobs > 1 and len(files) > 1
+    # the workers start before the database is opened: forked, they never hold its connection
+    with _pool(jobs) if parallel else contextlib.nullcontext() as pool:
+        db = open_db(db_path)
+        dedup = DuplicateIndex(db)
+        dedup.backfill()  # articles stored before fingerprints existed
+        # articles already stored from the same source are not analysed again
+        tasks = [(f, max_bytes, stored_articles(db, f)) for f in files]
+        chunks = [tasks[i:i + CHUNK] for i in range(0, len(tasks), CHUNK)]
+        done = _bounded_map(pool, _analyse_files, chunks, AHEAD * jobs) if pool else map(_analyse_files, chunks)
+        per_file = (items for chunk in done for items in chunk)
+        _store_all(db, progress(per_file, total=len(tasks)), summary, dedup)
     return summary
 
 
 def _store_all(db, results: Iterable[list[ArticleRows | Unchanged | str]], summary: Summary,
                dedup: DuplicateIndex | None = None) -> None:
-    for items in results:
-        for item in items:
-            if isinstance(item, str):
-                summary.failed += 1
-                summary.errors.append(item)
-                continue
-            if isinstance(item, Unchanged):
-                summary.unchanged += 1
-                continue
-            state, inserted = store_article(db, item, dedup)
-            setattr(summary, state, getattr(summary, state) + 1)
-            if inserted:
-                summary.claims += len(item.claims)
-                if item.article.get("duplicate_of"):
-                    summary.duplicates += 1
+    with Batches(db) as batches:
+        for items in results:
+            _store_items(db, items, summary, dedup)
+            batches.stored(len(items))
+
+
+def _store_items(db, items: list[ArticleRows | Unchanged | str], summary: Summary,
+                 dedup: DuplicateIndex | None) -> None:
+    for item in items:
+        if isinstance(item, str):
+            summary.failed += 1
+            summary.errors.append(item)
+            continue
+        if isinstance(item, Unchanged):
+            summary.unchanged += 1
+            continue
+        state, inserted = store_article(db, item, dedup)
+        setattr(summary, state, getattr(summary, state) + 1)
+        if inserted:
+            summary.claims += len(item.claims)
+            if item.article.get("duplicate_of"):
+                summary.duplicates += 1

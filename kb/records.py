@@ -10,7 +10,7 @@ from extract.fingerprint import minhash_signature, to_bytes
 from extract.clean.pii import mask_pii
 from extract.laws import law_table
 
-from .segment import segment_text
+from .segment import segment_lines, segment_text
 
 
 @dataclass
@@ -78,7 +78,7 @@ def to_rows(result: Analysis) -> ArticleRows:
                             "rules": ",".join(c.rules), "confidence": c.confidence,
                             "process": c.process, "step": c.step})
     rows.search = {"title": segment_text(rows.article["title"]), "text": segment_text(rows.article["clean_text"]),
-                   "claims": [segment_text(c["text"]) for c in rows.claims]}
+                   "claims": segment_lines([c["text"] for c in rows.claims])}
     _step_rows(result, rows)
     _faq_rows(result, rows)
     _mention_rows(result, rows)

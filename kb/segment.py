@@ -6,15 +6,25 @@ import re
 
 import rjieba
 
-from extract.clean.script import to_simplified
+from extract.clean.script import simplified_lines, to_simplified
 
 _WORD = re.compile(r"\w")
+
+
+def _words(simplified: str) -> str:
+    return " ".join(filter(_WORD.search, rjieba.cut_for_search(simplified)))
 
 
 def segment_text(text: str | None) -> str:
     if not text:
         return ""
-    return " ".join(w for w in rjieba.cut_for_search(to_simplified(text)) if _WORD.search(w))
+    return _words(to_simplified(text))
+
+
+def segment_lines(texts: list[str]) -> list[str]:
+    """`segment_text` of each text (texts hold no line break: sentences), converted to
+    simplified script in one call."""
+    return [_words(t) for t in simplified_lines(texts)]
 
 
 def segment_words(query: str | None) -> str:

@@ -92,3 +92,19 @@ def test_unrepairable_run_is_a_signal_only():
 def test_ordinary_question_and_parentheses_untouched():
     for text in ["是否违法?有谁被信用卡逾期上门过?", "李薇(化名)说:可以吗?abc)", "信用卡逾期怎么办?xyz)好的"]:
         assert find_mojibake(text) == []
+
+
+def test_an_article_without_mojibake_is_told_by_one_test():
+    """extract.clean.mojibake.may_hold_mojibake lets the pipeline skip the search on every
+    line of an article: it is true of every line where a run is found."""
+    from extract.clean.mojibake import may_hold_mojibake
+
+    for path in sorted(CORPUS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        if not may_hold_mojibake(text):
+            assert all(find_mojibake(line) == [] for line in text.splitlines()), path.name
+    for name, markers in MOJIBAKE_LINES.items():
+        assert may_hold_mojibake((CORPUS / name).read_text(encoding="utf-8"))
+        assert all(may_hold_mojibake(corpus_line(name, m)) for m in markers)
+    assert not may_hold_mojibake("信用卡委外催收合法吗?(一)")  # a "?" and a bracket, not a reading
+    assert may_hold_mojibake("鐨勫偓鏀朵笉")  # UTF-8 read as GBK: rare characters, no "?"

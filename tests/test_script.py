@@ -30,3 +30,23 @@ def test_mixed_script_article():
 def test_conversion_to_simplified_keeps_length(traditional, simplified):
     out = to_simplified(traditional)
     assert out == simplified and len(out) == len(traditional)
+
+
+def test_lines_converted_together_as_each_alone():
+    """One OpenCC call for an article's lines gives what a call per line gives."""
+    from generated import corpus_paragraphs
+
+    from extract.clean.script import simplified_lines
+
+    for name in ("002_2bd0eb9c5c11ef90.txt", "h015.txt", "000_bc4a86700b171b97.txt"):
+        lines = (CORPUS / name).read_text(encoding="utf-8").split("\n")
+        assert simplified_lines(lines) == [to_simplified(line) for line in lines]
+    lines = corpus_paragraphs()
+    assert simplified_lines(lines) == [to_simplified(line) for line in lines]
+
+
+def test_lines_whose_conversion_changes_length_are_redone_alone():
+    from extract.clean.script import simplified_lines
+
+    lines = ["隨著信用卡", "", "\x00討債", "應收帳款"]  # OpenCC stops at NUL: that line is redone alone
+    assert simplified_lines(lines) == [to_simplified(line) for line in lines]

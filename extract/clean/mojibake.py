@@ -131,9 +131,24 @@ def _confident(run: str, repaired: str) -> bool:
             and any(_rare(c) or c == "\ufffd" for c in run))
 
 
+# characters seen and found not _rare: a line made of them only is skipped with one set test
+_COMMON: set[str] = set()
+
+
+def has_rare(text: str) -> bool:
+    """Whether the text holds a character a mojibake run needs: one _rare (U+FFFD is)."""
+    new = set(text) - _COMMON
+    if not new:
+        return False
+    rare = [c for c in new if _rare(c)]
+    _COMMON.update(new.difference(rare))
+    return bool(rare)
+
+
 def _utf8_as_gbk(text: str, taken: list[Edit]) -> list[Edit]:
-    # a confident run holds a rare character or U+FFFD (_confident): most lines hold neither
-    if "\ufffd" not in text and not any(_rare(c) for c in set(text)):
+    # a confident run holds a rare character or U+FFFD (_confident, and U+FFFD is _rare):
+    # most lines hold neither
+    if not has_rare(text):
         return []
     edits = []
     for m in re.finditer(r"[^\x00-\x7f]{3,}", text):
@@ -154,11 +169,20 @@ def _utf8_as_gbk(text: str, taken: list[Edit]) -> list[Edit]:
     return edits
 
 
+_SHIFTED_HINT = re.compile(rf"\?{_SYLLABLE}\)")  # what every _SHIFTED match holds
+
+
+def may_hold_mojibake(text: str) -> bool:
+    """False when no line of the text can hold mojibake: every run has a "?reading)"
+    (shifted GBK) or a rare character (UTF-8 read as GBK). One test for a whole article."""
+    return bool(_SHIFTED_HINT.search(text)) or has_rare(text)
+
+
 def find_mojibake(text: str) -> list[Edit]:
     """Edits replacing each repairable mojibake run in one line of text with its repaired
     text.  A run that is found but cannot be repaired confidently (lost byte with no or
     several plausible readings) is still returned, with `replacement` equal to the run's
     own text, so callers can record the signal without changing the text.  Run it on raw
     text before pinyin readings are removed and before conversion to simplified script."""
-    shifted = _shifted(text)
+    shifted = _shifted(text) if "?" in text else []  # every shifted run has its "?"
     return sorted(shifted + _utf8_as_gbk(text, shifted), key=lambda e: e.start)

@@ -8,8 +8,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from pypinyin import Style, pinyin
-
 from ..offsets import Edit
 
 RULE = "pinyin_annotation"
@@ -19,6 +17,8 @@ _ANNOTATION = re.compile(r"([\u3400-\u9fff])[(（]([a-zA-Zāáǎàēéěèīíǐ
 @lru_cache(maxsize=8192)
 def readings(char: str) -> frozenset[str]:
     """Tone-marked readings of one character (all heteronyms)."""
+    from pypinyin import Style, pinyin  # its dictionaries take 0.2 s to load: only when needed
+
     found = pinyin(char, style=Style.TONE, heteronym=True, errors="ignore")
     return frozenset(r.lower() for r in found[0]) if found else frozenset()
 
@@ -26,6 +26,8 @@ def readings(char: str) -> frozenset[str]:
 def find_pinyin_annotations(text: str) -> list[Edit]:
     """Edits deleting each '(reading)' that follows the character it reads."""
     edits = []
+    if "(" not in text and "（" not in text:
+        return edits
     for m in _ANNOTATION.finditer(text):
         if m.group(2).lower() in readings(m.group(1)):
             edits.append(Edit(m.start(2) - 1, m.end(), "", RULE))

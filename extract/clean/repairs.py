@@ -26,9 +26,23 @@ def repair_rules() -> tuple[RepairRule, ...]:
     )
 
 
+@lru_cache(maxsize=1)
+def _any_rule() -> re.Pattern | None:
+    """All the rules as one alternation: one search tells whether a line needs the rules
+    run one by one (few lines do). None if the patterns cannot be joined (a global flag,
+    a repeated group name): every rule then runs on every line."""
+    try:
+        return re.compile("|".join(f"(?:{rule.pattern.pattern})" for rule in repair_rules()))
+    except re.error:
+        return None
+
+
 def find_garbling(text: str) -> tuple[list[tuple[str, str, int, int]], list[Edit]]:
     """Signals (kind, rule, start, end) and repair edits for one line of text."""
     signals, edits = [], []
+    screen = _any_rule()
+    if screen is not None and not screen.search(text):
+        return signals, edits
     for rule in repair_rules():
         for m in rule.pattern.finditer(text):
             signals.append((rule.kind, rule.name, m.start(), max(m.end(), m.start() + 1)))

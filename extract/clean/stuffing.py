@@ -12,13 +12,16 @@ _HAN = re.compile(r"[\u4e00-\u9fff]{%d,}" % _N)
 
 def find_stuffing(text: str) -> list[tuple[int, int]]:
     """(start, end) of every repeat after the first of a stuffed phrase in one line."""
+    starts = [i for run in _HAN.finditer(text) for i in range(run.start(), run.end() - _N + 1)]
+    grams = [text[i:i + _N] for i in starts]
+    if len(set(grams)) > len(grams) - _MIN_REPEATS + 1:
+        return []  # too few repeated phrases for one seen three times: most lines
     seen: dict[str, list[int]] = {}
-    for run in _HAN.finditer(text):
-        for i in range(run.start(), run.end() - _N + 1):
-            seen.setdefault(text[i:i + _N], []).append(i)
+    for gram, i in zip(grams, starts):
+        seen.setdefault(gram, []).append(i)
     spans: list[tuple[int, int]] = []
-    for gram, starts in seen.items():
-        kept = _non_overlapping(starts)
+    for positions in seen.values():
+        kept = _non_overlapping(positions)
         if len(kept) >= _MIN_REPEATS:
             spans.extend((s, s + _N) for s in kept[1:])
     return _merge(spans)
