@@ -52,9 +52,17 @@ def normalise_subject(*texts: str | None) -> str | None:
     """Canonical subject named in the first text that names one."""
     for text in texts:
         if text:
-            for canon, aliases in _subjects():
-                if any(a in text for a in aliases):
-                    return canon
+            found = _subject_named_in(text)
+            if found:
+                return found
+    return None
+
+
+@lru_cache(maxsize=4096)  # headings, labels and questions recur for every sentence under them
+def _subject_named_in(text: str) -> str | None:
+    for canon, aliases in _subjects():
+        if any(a in text for a in aliases):
+            return canon
     return None
 
 
@@ -70,13 +78,24 @@ def context_subject(text: str | None) -> str | None:
     return text[:20] or None
 
 
+@lru_cache(maxsize=1)
+def _feature_weights() -> dict[str, tuple[float, ...]]:
+    """Each feature's weight for every type (0.0 where a type does not weigh it)."""
+    table: dict[str, list[float]] = {}
+    for i, type_ in enumerate(TYPES):
+        for feature, w in weights()[type_]["weights"].items():
+            table.setdefault(feature, [0.0] * len(TYPES))[i] = w
+    return {f: tuple(ws) for f, ws in table.items()}
+
+
 def type_scores(features: set[str]) -> dict[str, tuple[float, list[tuple[float, str]]]]:
     """Per type: probability and the (weight, feature) contributions of active features."""
+    table = _feature_weights()
+    active = [(f, table[f]) for f in features if f in table]
     out = {}
-    for type_ in TYPES:
-        model = weights()[type_]
-        parts = [(model["weights"][f], f) for f in features if f in model["weights"]]
-        z = model["bias"] + sum(w for w, _ in parts)
+    for i, type_ in enumerate(TYPES):
+        parts = [(ws[i], f) for f, ws in active if ws[i]]
+        z = weights()[type_]["bias"] + sum(w for w, _ in parts)
         out[type_] = (1 / (1 + math.exp(-z)), parts)
     return out
 

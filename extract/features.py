@@ -6,6 +6,7 @@ question. Every feature name can be looked up: a rule in claim_rules.yml, a `wor
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import rjieba
 
@@ -43,6 +44,15 @@ def context_texts(sentence: Sentence, question: str | None) -> list[tuple[str, s
     return ctx
 
 
+@lru_cache(maxsize=4096)  # a heading is the context of every sentence under it
+def context_features(pos: str, text: str) -> frozenset[str]:
+    """The heading hints (and, for the nearest context, the words) of a context text."""
+    feats = {f"hint:{h.name}@{pos}" for h in compiled_rules().hints if h.pattern.search(text)}
+    if pos in _WORD_CONTEXTS:
+        feats.update(f"head_word:{w}" for w in content_words(text))
+    return frozenset(feats)
+
+
 def sentence_features(sentences: list[Sentence]) -> list[tuple[set[str], str | None, list[tuple[str, str]]]]:
     """For each sentence: its feature names, the question it answers, its context texts."""
     rules = compiled_rules()
@@ -65,9 +75,7 @@ def sentence_features(sentences: list[Sentence]) -> list[tuple[set[str], str | N
         feats.update(f"word:{w}" for w in content_words(s.text))
         ctx = context_texts(s, question)
         for pos, text in ctx:
-            feats.update(f"hint:{h.name}@{pos}" for h in rules.hints if h.pattern.search(text))
-            if pos in _WORD_CONTEXTS:
-                feats.update(f"head_word:{w}" for w in content_words(text))
+            feats.update(context_features(pos, text))
         feats.update(f"not:{name}" for name, rx in rules.not_claims if rx.search(s.text))
         if s.block.marker:
             feats.add("struct:list_item")

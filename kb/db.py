@@ -88,12 +88,12 @@ INDEXES = {
     "claims": [["article_id"], ["type"], ["stance"], ["section"], ["subject"], ["rule"], ["type", "stance"], ["sentence_id"]],
     "claim_laws": [["law_id"]],
     "procedure_steps": [["article_id"], ["claim_id"], ["process", "step"]],
-    "faq": [["article_id"]],
+    "faq": [["article_id"], ["question_section_id"]],
     "mentions": [["article_id"], ["entity_id"], ["law_id"], ["kind"], ["sentence_id"]],
     "laws": [["status"]],
     "entities": [["kind"]],
     "edits": [["article_id"], ["rule"]],
-    "signals": [["article_id"], ["kind"], ["rule"]],
+    "signals": [["article_id"], ["kind"], ["rule"], ["sentence_id"]],
 }
 # child tables first: the order rows of one article are deleted in
 CHILDREN = ["claim_laws", "procedure_steps", "faq", "article_fingerprints", "mentions", "signals", "edits", "claims", "sentences", "sections"]
@@ -118,8 +118,10 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         for name, (columns, pk, fks) in SCHEMA.items():
             if name not in existing:
                 db[name].create(columns, pk=pk, foreign_keys=fks)
-                for cols in INDEXES.get(name, []):
-                    db[name].create_index(cols, if_not_exists=True)
+            # also on older databases: deleting a replaced article's sentences looks up
+            # the rows that refer to them through these indexes
+            for cols in INDEXES.get(name, []):
+                db[name].create_index(cols, if_not_exists=True)
         for name, sql in VIEWS.items():
             db.execute(f"create view if not exists [{name}] as {sql}")
         for name, columns in FTS_TABLES.items():
