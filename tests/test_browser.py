@@ -82,6 +82,7 @@ def cjk_font_renders(browser) -> bool:
 
 def test_home_search_claim_and_graph_view(server, browser):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(server + "/")
     assert "信用卡委外催收" in browser.title
@@ -92,16 +93,21 @@ def test_home_search_claim_and_graph_view(server, browser):
     box = browser.find_element(By.CSS_SELECTOR, "input[name=_search]")
     box.send_keys("催收")
     box.submit()
+    # the results page loads after submit() returns: wait for it, not for the old page
+    WebDriverWait(browser, 20).until(lambda b: "_search=" in b.current_url
+                                     and b.find_elements(By.CSS_SELECTOR, "a[href^='/-/claim/']"))
     links = browser.find_elements(By.CSS_SELECTOR, "a[href^='/-/claim/']")
     assert links, "search 催收 found no claims"
     assert all("催收" in a.text for a in links)
     shot(browser, "2-search-催收")
 
     links[0].click()
+    WebDriverWait(browser, 20).until(lambda b: b.find_elements(By.TAG_NAME, "mark"))
     assert browser.find_element(By.TAG_NAME, "mark").text
     shot(browser, "3-claim")
 
     browser.find_element(By.LINK_TEXT, "graph view").click()
+    WebDriverWait(browser, 20).until(lambda b: "/-/graph" in b.current_url)
     circles = browser.find_elements(By.CSS_SELECTOR, "svg circle")
     assert len(circles) > 1, "the graph view is empty"
     assert cjk_font_renders(browser)
