@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
 import sqlite3
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -107,3 +110,20 @@ def graph_kb_path(kb_path, tmp_path_factory) -> Path:
     path = copy_db(kb_path, tmp_path_factory.mktemp("graph") / "kb.db")
     rebuild(str(path))
     return path
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, tries: int = 150) -> bytes:
+    """The body at `url` once a server started by a test answers there."""
+    for _ in range(tries):
+        try:
+            return urllib.request.urlopen(url, timeout=1).read()
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"nothing answered at {url}")

@@ -3,7 +3,6 @@ see WAL snapshots, so every request succeeds (no "database is locked")."""
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -11,18 +10,13 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from conftest import free_port
 from generated import write_articles
 from kb.db import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_REQUESTS = 100
 MAX_SECONDS = 20
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def fetch(url: str, timeout: float = 10) -> tuple[int, str]:

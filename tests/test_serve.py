@@ -5,25 +5,8 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 
-from conftest import ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str) -> bytes:
-    for _ in range(150):
-        try:
-            return urllib.request.urlopen(url, timeout=1).read()
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"nothing answered at {url}")
+from conftest import ROOT, free_port, wait_for
 
 
 def test_stopping_kb_serve_stops_datasette(kb_path):
