@@ -23,8 +23,15 @@ _MARKER = re.compile(
 # a bare numeral heading whose 、 was deleted: 一法律框架与基本立场
 _BARE_CN = re.compile(rf"^(?P<cn>[{_CN}])(?![般些定旦直样种个次起切方面是致同线])")
 # ASCII ? and ! end a sentence unless mojibake continues right after them
-_SENTENCE_END = re.compile(r"吗(?=\s+\S)|(?:[。！？]|[!?](?![A-Za-z\u0080-\u024f]))+[”」』\"'）)]*|[:：]\s+(?=\S)|[;；]\s+(?=\S)")
+# 「…需要分情况讨论:1、如果…」: a colon or semicolon before a list number ends a sentence too
+_SENTENCE_END = re.compile(r"吗(?=\s+\S)|(?:[。！？]|[!?](?![A-Za-z\u0080-\u024f]))+[”」』\"'）)]*|[:：]\s+(?=\S)|[;；]\s+(?=\S)"
+                           rf"|[:：;；](?=\s*(?:\d{{1,2}}|[{_CN}]{{1,3}})[、．)）])")
 _LABEL = re.compile(r"^([^,，。:：;；]{1,14})[:：]\s*(?=\S)")
+# a row of a pipe table (「| 债务评估 | 分析债务凭证 | … |」) and its rule line (「|---|---|」)
+_TABLE_ROW = re.compile(r"^\|.*\|")
+_TABLE_RULE = re.compile(r"^\|[|\-–—:：\s]*$")
+_TABLE_CELL = re.compile(r"[^|]+")
+_BULLET = re.compile(r"^[•·●▪◆■]")
 _HEADING_MAX = 40
 
 
@@ -92,7 +99,7 @@ def is_heading_like(text: str) -> bool:
 def _boilerplate(text: str) -> tuple[str, str] | None:
     for kind in ("disclaimer", "contact", "meta"):
         hit = first_match(named_patterns(SECTIONS, kind), text)
-        if hit and (kind != "meta" or len(text) <= 60):
+        if hit and (kind == "disclaimer" or len(text) <= 60):
             return kind, hit[0]
     return None
 
@@ -101,10 +108,32 @@ def classify_lines(lines: list[tuple[int, int, str]]) -> list[Block]:
     """Label each (raw_start, raw_end, clean text) line with its section kind."""
     blocks: list[Block] = []
     stack: list[tuple[int, str, str]] = []  # (level, heading text, its marker)
-    state = {"zone": "body", "comment": None, "comment_idx": -1, "title": False}
+    state = {"zone": "body", "comment": None, "comment_idx": -1, "title": False, "content_list": False}
     for i, (rs, re_, text) in enumerate(lines):
-        blocks.append(_classify(i, rs, re_, text.strip(), stack, state))
+        block = _classify(i, rs, re_, text.strip(), stack, state)
+        if block.kind != "blank":
+            # bullets after 「…:」 are the body's own list, as long as the list goes on
+            state["content_list"] = block.kind == "body" and (
+                block.text.endswith((":", "：")) or state["content_list"] and _BULLET.match(block.text) is not None)
+        blocks.append(block)
+    _mark_table_headers(blocks)
+    _last_heading_to_body(blocks)
     return blocks
+
+
+def _last_heading_to_body(blocks: list[Block]) -> None:
+    """A heading heads what follows it; the last line of a page cut short
+    (「总的来说,微粒贷逾期几天后会开始催」) is the body's last sentence."""
+    last = next((b for b in reversed(blocks) if b.kind != "blank"), None)
+    if last is not None and last.kind == "heading":
+        last.kind, last.rule, last.level = "body", "last_line", 0
+
+
+def _mark_table_headers(blocks: list[Block]) -> None:
+    """The row just above a table's rule line names the columns: not content."""
+    for above, block in zip(blocks, blocks[1:]):
+        if block.rule == "table_rule" and above.rule == "table_row":
+            above.kind, above.rule = "meta", "table_header"
 
 
 def _classify(i: int, rs: int, re_: int, text: str, stack: list, state: dict) -> Block:
@@ -124,7 +153,7 @@ def _classify(i: int, rs: int, re_: int, text: str, stack: list, state: dict) ->
         b.kind, b.rule = "links", hit[0]
         return b
     hit = first_match(named_patterns(SECTIONS, "links_item"), text)
-    if hit:
+    if hit and not state["content_list"]:
         b.kind, b.rule = "links", hit[0]
         return b
     hit = first_match(named_patterns(SECTIONS, "comment_start"), text)
@@ -186,7 +215,10 @@ def _starts_prose(text: str) -> bool:
 
 
 def _classify_content(b: Block, text: str, stack: list, state: dict) -> None:
-    heading_like = is_heading_like(text)
+    if _TABLE_ROW.match(text) or _TABLE_RULE.match(text):
+        _classify_table_line(b, text, stack)
+        return
+    heading_like = is_heading_like(text) and not (state["content_list"] and _BULLET.match(text))
     marker, level, rest = split_marker(text, heading_like)
     b.marker, b.level = marker, level
     question = bool(re.search(r"[?？]\s*$", text)) and len(text) <= 60
@@ -212,16 +244,42 @@ def _classify_content(b: Block, text: str, stack: list, state: dict) -> None:
         b.label = m.group(1).strip()
 
 
+def _classify_table_line(b: Block, text: str, stack: list) -> None:
+    """A table row is body text whose first cell labels the others (like 「风险:…」)."""
+    b.heading_path, b.heading_markers = _path(stack)
+    if _TABLE_RULE.match(text):
+        b.kind, b.rule = "meta", "table_rule"
+        return
+    b.kind, b.rule = "body", "table_row"
+    cells = table_cells(text)
+    if len(cells) > 1:
+        b.label = text[slice(*cells[0])].strip()
+
+
+def table_cells(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each non-empty cell of a pipe-table row."""
+    return [m.span() for m in _TABLE_CELL.finditer(text) if m.group(0).strip()]
+
+
 def split_sentences(block: Block) -> list[tuple[int, int]]:
     """(start, end) of each sentence in the block's clean text; the end keeps the
-    closing punctuation, leading whitespace is skipped."""
-    text, spans, pos = block.text, [], 0
-    for m in _SENTENCE_END.finditer(text):
+    closing punctuation, leading whitespace is skipped. In a table row each cell but
+    the labelling first one is split on its own."""
+    if block.rule == "table_row":
+        cells = table_cells(block.text)
+        return [span for s, e in (cells[1:] if len(cells) > 1 else cells)
+                for span in _sentence_spans(block.text, s, e)]
+    return _sentence_spans(block.text, 0, len(block.text))
+
+
+def _sentence_spans(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    spans, pos = [], lo
+    for m in _SENTENCE_END.finditer(text, lo, hi):
         end = m.end() if m.group(0)[0] not in ":：;；" else m.start() + 1
         spans.append((pos, end))
         pos = m.end()
-    if pos < len(text):
-        spans.append((pos, len(text)))
+    if pos < hi:
+        spans.append((pos, hi))
     out = []
     for s, e in spans:
         while s < e and text[s].isspace():
