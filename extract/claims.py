@@ -88,15 +88,20 @@ def _feature_weights() -> dict[str, tuple[float, ...]]:
     return {f: tuple(ws) for f, ws in table.items()}
 
 
-def type_scores(features: set[str]) -> dict[str, tuple[float, list[tuple[float, str]]]]:
-    """Per type: probability and the (weight, feature) contributions of active features."""
+def scored_types(features: set[str]) -> list[tuple[str, float, list[tuple[float, str]]]]:
+    """(type, probability, (weight, feature) contributions) of each type whose
+    probability reaches its threshold."""
     table = _feature_weights()
     active = [(f, table[f]) for f in features if f in table]
-    out = {}
+    # fsum: the same total whatever order the feature set iterates in (string hashing
+    # differs between processes)
+    sums = [math.fsum(col) for col in zip(*(ws for _, ws in active))] or [0.0] * len(TYPES)
+    out = []
     for i, type_ in enumerate(TYPES):
-        parts = [(ws[i], f) for f, ws in active if ws[i]]
-        z = weights()[type_]["bias"] + sum(w for w, _ in parts)
-        out[type_] = (1 / (1 + math.exp(-z)), parts)
+        fitted = weights()[type_]
+        p = 1 / (1 + math.exp(-(fitted["bias"] + sums[i])))
+        if p >= fitted["threshold"]:
+            out.append((type_, p, [(ws[i], f) for f, ws in active if ws[i]]))
     return out
 
 
@@ -116,16 +121,26 @@ def stance_of(sentence: str) -> tuple[str, str]:
     return "requirement", "requirement_default"
 
 
-def _modality(cue_names: set[str]) -> str:
-    mods = {c.modality for c in compiled_rules().cues if c.name in cue_names and c.modality}
+@lru_cache(maxsize=1)
+def _cue_lookup() -> tuple[tuple[tuple[str, str | None], ...], dict[str, re.Pattern], frozenset[str]]:
+    """(cue feature, modality) of every cue; the legality cues' patterns by name; the
+    not-a-claim feature names."""
+    rules = compiled_rules()
+    return (tuple((f"cue:{c.name}", c.modality) for c in rules.cues),
+            {c.name: c.pattern for c in rules.cues if c.type == "legality"},
+            frozenset(f"not:{name}" for name, _ in rules.not_claims))
+
+
+def _modality(features: set[str]) -> str:
+    mods = {m for f, m in _cue_lookup()[0] if m and f in features}
     return next((m for m in ("must_not", "must", "may") if m in mods), "is")
 
 
-def _negated(text: str, cue_names: set[str]) -> bool:
+def _negated(text: str, features: set[str]) -> bool:
     """A legality cue that fired on the sentence is preceded by a negation."""
-    for c in compiled_rules().cues:
-        if c.type == "legality" and c.name in cue_names:
-            m = c.pattern.search(text)
+    for name, pattern in _cue_lookup()[1].items():
+        if f"cue:{name}" in features:
+            m = pattern.search(text)
             if m and _NEGATION.search(text[max(0, m.start() - 2):m.start()]):
                 return True
     return False
@@ -177,12 +192,9 @@ def extract_claims(sentences: list[Sentence]) -> list[Claim]:
             intro = None  # the list it introduced has ended
         previous_block = s.block
         intro_name = intro[0] if intro and intro[1] == s.block.heading_path else None
-        if _QUESTION.search(s.text) or any(f.startswith("not:") for f in feats):
+        if _QUESTION.search(s.text) or not feats.isdisjoint(_cue_lookup()[2]):
             continue  # questions, definitions and announcements are never claims
-        cue_names = {f[4:] for f in feats if f.startswith("cue:")}
-        for type_, (p, parts) in type_scores(feats).items():
-            if p < weights()[type_]["threshold"]:
-                continue
+        for type_, p, parts in scored_types(feats):
             claim = Claim(type_, s, _deciding_rule(parts), round(p, 2),
                           rules=sorted(f for w, f in parts if w > 0))
             if type_ == "legality":
@@ -193,8 +205,8 @@ def extract_claims(sentences: list[Sentence]) -> list[Claim]:
                 process, stages = inline_stages(s.text)
                 if stages:
                     claim.process, claim.stages = process, stages
-            claim.modality = _modality(cue_names)
-            claim.negated = _negated(s.text, cue_names)
+            claim.modality = _modality(feats)
+            claim.negated = _negated(s.text, feats)
             texts = [t for _, t in ctx]
             claim.subject = normalise_subject(s.block.label, s.text, *texts) or context_subject(texts[0] if texts else None)
             claims.append(claim)

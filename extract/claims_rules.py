@@ -2,9 +2,11 @@
 extract/data/claim_weights.yml, compiled once."""
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 
 from .rules import load_data
 
@@ -46,5 +48,9 @@ def compiled_rules() -> CompiledRules:
 
 @lru_cache(maxsize=1)
 def weights() -> dict[str, dict]:
-    """Per type: {'bias': float, 'threshold': float, 'weights': {feature: weight}}."""
-    return load_data(WEIGHTS)
+    """Per type: {'bias': float, 'threshold': float, 'weights': {feature: weight}}.
+    `kb train-claims` writes the file as JSON under # comment lines (valid YAML too),
+    so it is read with the JSON parser."""
+    text = resources.files("extract.data").joinpath(WEIGHTS).read_text(encoding="utf-8")
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    return json.loads(body) if body.lstrip().startswith("{") else load_data(WEIGHTS)

@@ -53,6 +53,16 @@ def context_features(pos: str, text: str) -> frozenset[str]:
     return frozenset(feats)
 
 
+@lru_cache(maxsize=8192)  # near-identical articles repeat whole sentences
+def text_features(text: str) -> frozenset[str]:
+    """The features a sentence's own text gives: cues, not-a-claim rules, words."""
+    rules = compiled_rules()
+    feats = {f"cue:{c.name}" for c in rules.cues if c.pattern.search(text)}
+    feats.update(f"not:{name}" for name, rx in rules.not_claims if rx.search(text))
+    feats.update(f"word:{w}" for w in content_words(text))
+    return frozenset(feats)
+
+
 def sentence_features(sentences: list[Sentence]) -> list[tuple[set[str], str | None, list[tuple[str, str]]]]:
     """For each sentence: its feature names, the question it answers, its context texts."""
     rules = compiled_rules()
@@ -71,12 +81,10 @@ def sentence_features(sentences: list[Sentence]) -> list[tuple[set[str], str | N
             last_block = s.block
         else:
             first = False
-        feats = {f"cue:{c.name}" for c in rules.cues if c.pattern.search(s.text)}
-        feats.update(f"word:{w}" for w in content_words(s.text))
+        feats = set(text_features(s.text))
         ctx = context_texts(s, question)
         for pos, text in ctx:
             feats.update(context_features(pos, text))
-        feats.update(f"not:{name}" for name, rx in rules.not_claims if rx.search(s.text))
         if s.block.marker:
             feats.add("struct:list_item")
         if s.block.label:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 from scipy.optimize import minimize
 
 from .claims_rules import TYPES
@@ -113,5 +112,7 @@ def train(corpus: Path, gold_paths: list[str], folds: int = 5, l2: float = 3.0) 
 def write_weights(model: dict, report: dict, path: Path) -> None:
     header = ("# Weights of the named claim features (extract/data/claim_rules.yml and structure),\n"
               "# fitted on the annotated corpus by `kb train-claims`; do not edit by hand.\n"
-              f"# cross-validated by article: {json.dumps(report, ensure_ascii=False)}\n")
-    path.write_text(header + yaml.safe_dump(model, allow_unicode=True, sort_keys=True), encoding="utf-8")
+              f"# cross-validated by article: {json.dumps(report, ensure_ascii=False)}\n"
+              "# Written as JSON (which is YAML too): it loads in milliseconds, not 0.1 s.\n")
+    body = json.dumps(model, ensure_ascii=False, sort_keys=True, indent=1)
+    path.write_text(header + body + "\n", encoding="utf-8")
