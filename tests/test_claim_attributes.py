@@ -45,6 +45,11 @@ def test_stance_of_reader_comments_in_000(words, stance):
     ("h017.txt", "要不然的话就是属于私闯民宅是违法的", "illegal"),
     ("h102.txt", "无力偿还不算恶意透支", "legal"),
     ("h082.txt", "则涉嫌侵害借款人人格权", "illegal"),
+    # an act judged to be (可能被认定为) a wrong, even when the sentence cites the penalty too
+    ("h005.txt", "可能被认定为“变相限制人身自由”", "illegal"),
+    ("h068.txt", "以下情况可能被认定为恶意透支", "illegal"),
+    ("h082.txt", "明显属于不当行为", "illegal"),
+    ("h102.txt", "属于信用卡诈骗的一部分", "illegal"),
 ])
 def test_stance_of_legality_sentences_in_web_articles(name, words, stance):
     from extract.claims import stance_of
