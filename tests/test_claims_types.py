@@ -65,3 +65,22 @@ def test_claim_sections_are_body_or_comment(db):
 def test_clear_legality_statements(db, fragment, type_, stance):
     rows = list(db.query("select type, stance from claims where text like ? and type = ?", [f"%{fragment}%", type_]))
     assert rows == [{"type": type_, "stance": stance}]
+
+
+@pytest.mark.parametrize("fragment", [
+    "委外是指债权人将逾期未还款项委托给专业机构",      # X是指…
+    "催收外包指金融机构将逾期债务委托给催收公司",      # X指…
+    "微粒贷是一家知名的互联网金融公司",                # X是一家…
+    "总之,卡债清算是指解决信用卡债务的过程",          # 总之, X是指…
+])
+def test_definitions_are_not_claims(db, fragment):
+    rows = list(db.query("select type, text from claims where text like ?", [f"%{fragment}%"]))
+    assert rows == []
+
+
+def test_a_definition_word_in_a_judgement_still_gives_a_claim():
+    from extract.claims_rules import compiled_rules
+
+    definition = dict(compiled_rules().not_claims)["definition"]
+    assert definition.search("委外是一种债权人委托专业机构或个人实行逾期债权追收的业务模式。")
+    assert not definition.search("爆通讯录是一种违法行为。")
