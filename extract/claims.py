@@ -90,19 +90,18 @@ def _feature_weights() -> dict[str, tuple[float, ...]]:
 
 def scored_types(features: set[str]) -> list[tuple[str, float, list[tuple[float, str]]]]:
     """(type, probability, (weight, feature) contributions) of each type whose
-    probability reaches its threshold."""
+    probability reaches its threshold and, for a sentence's second type, the fitted share
+    of the top type's probability."""
     table = _feature_weights()
     active = [(f, table[f]) for f in features if f in table]
     # fsum: the same total whatever order the feature set iterates in (string hashing
     # differs between processes)
     sums = [math.fsum(col) for col in zip(*(ws for _, ws in active))] or [0.0] * len(TYPES)
-    out = []
-    for i, type_ in enumerate(TYPES):
-        fitted = weights()[type_]
-        p = 1 / (1 + math.exp(-(fitted["bias"] + sums[i])))
-        if p >= fitted["threshold"]:
-            out.append((type_, p, [(ws[i], f) for f, ws in active if ws[i]]))
-    return out
+    probs = [1 / (1 + math.exp(-(weights()[t]["bias"] + z))) for t, z in zip(TYPES, sums)]
+    floor = weights().get("second_type_min_ratio", 0.0) * max(probs)
+    return [(type_, p, [(ws[i], f) for f, ws in active if ws[i]])
+            for i, (type_, p) in enumerate(zip(TYPES, probs))
+            if p >= weights()[type_]["threshold"] and p >= floor]
 
 
 def _deciding_rule(parts: list[tuple[float, str]]) -> str:

@@ -107,7 +107,8 @@ def train_claims(gold: tuple[str, ...], corpus: str, folds: int, write: bool) ->
 
     model, report = train(Path(corpus), list(gold), folds=folds)
     for type_, r in report.items():
-        click.echo(f"{type_:<11} cross-validated F1 {r['cv_f1']:.3f}  ({r['positives']} annotated sentences)")
+        click.echo(f"{type_:<11} cross-validated F1 {r['cv_f1']:.3f}  ({r['positives']} annotated sentence types)")
+    click.echo(f"a second type of a sentence needs {model['second_type_min_ratio']:.2f} × the top type's probability")
     if write:
         target = ROOT / "extract" / "data" / WEIGHTS
         write_weights(model, report, target)

@@ -84,3 +84,16 @@ def test_a_definition_word_in_a_judgement_still_gives_a_claim():
     definition = dict(compiled_rules().not_claims)["definition"]
     assert definition.search("委外是一种债权人委托专业机构或个人实行逾期债权追收的业务模式。")
     assert not definition.search("爆通讯录是一种违法行为。")
+
+
+def test_a_second_type_of_a_sentence_is_nearly_as_likely_as_the_first(db):
+    """Most sentences carry one type; a second is kept only within the fitted ratio."""
+    from extract.claims_rules import weights
+
+    ratio = weights()["second_type_min_ratio"]
+    groups = list(db.query("select group_concat(confidence) as c from claims group by article_id, raw_start, raw_end "
+                           "having count(*) > 1"))
+    assert groups, "no sentence of the corpus carries two types"
+    for g in groups:
+        confidences = [float(c) for c in g["c"].split(",")]
+        assert min(confidences) >= ratio * max(confidences) - 0.01, confidences
