@@ -78,30 +78,39 @@ def context_subject(text: str | None) -> str | None:
     return text[:20] or None
 
 
+class ClaimModel:
+    """Fitted weights (the claim_weights.yml document): each feature's weight for every
+    type, each type's bias and threshold, the share of its top type a second type needs."""
+
+    def __init__(self, document: dict):
+        self.biases = tuple(document[t]["bias"] for t in TYPES)
+        self.thresholds = tuple(document[t]["threshold"] for t in TYPES)
+        self.second_type_min_ratio = document.get("second_type_min_ratio", 0.0)
+        table: dict[str, list[float]] = {}
+        for i, type_ in enumerate(TYPES):
+            for feature, w in document[type_]["weights"].items():
+                table.setdefault(feature, [0.0] * len(TYPES))[i] = w
+        self.table = {f: tuple(ws) for f, ws in table.items()}
+
+    def scored_types(self, features: set[str]) -> list[tuple[str, float, list[tuple[float, str]]]]:
+        """(type, probability, (weight, feature) contributions) of each type whose
+        probability reaches its threshold and, for a sentence's second type, the fitted
+        share of the top type's probability."""
+        active = [(f, self.table[f]) for f in features if f in self.table]
+        # fsum: the same total whatever order the feature set iterates in (string hashing
+        # differs between processes)
+        sums = [math.fsum(col) for col in zip(*(ws for _, ws in active))] or [0.0] * len(TYPES)
+        probs = [1 / (1 + math.exp(-(b + z))) for b, z in zip(self.biases, sums)]
+        floor = self.second_type_min_ratio * max(probs)
+        return [(type_, p, [(ws[i], f) for f, ws in active if ws[i]])
+                for i, (type_, p) in enumerate(zip(TYPES, probs))
+                if p >= self.thresholds[i] and p >= floor]
+
+
 @lru_cache(maxsize=1)
-def _feature_weights() -> dict[str, tuple[float, ...]]:
-    """Each feature's weight for every type (0.0 where a type does not weigh it)."""
-    table: dict[str, list[float]] = {}
-    for i, type_ in enumerate(TYPES):
-        for feature, w in weights()[type_]["weights"].items():
-            table.setdefault(feature, [0.0] * len(TYPES))[i] = w
-    return {f: tuple(ws) for f, ws in table.items()}
-
-
-def scored_types(features: set[str]) -> list[tuple[str, float, list[tuple[float, str]]]]:
-    """(type, probability, (weight, feature) contributions) of each type whose
-    probability reaches its threshold and, for a sentence's second type, the fitted share
-    of the top type's probability."""
-    table = _feature_weights()
-    active = [(f, table[f]) for f in features if f in table]
-    # fsum: the same total whatever order the feature set iterates in (string hashing
-    # differs between processes)
-    sums = [math.fsum(col) for col in zip(*(ws for _, ws in active))] or [0.0] * len(TYPES)
-    probs = [1 / (1 + math.exp(-(weights()[t]["bias"] + z))) for t, z in zip(TYPES, sums)]
-    floor = weights().get("second_type_min_ratio", 0.0) * max(probs)
-    return [(type_, p, [(ws[i], f) for f, ws in active if ws[i]])
-            for i, (type_, p) in enumerate(zip(TYPES, probs))
-            if p >= weights()[type_]["threshold"] and p >= floor]
+def fitted_model() -> ClaimModel:
+    """The model of extract/data/claim_weights.yml."""
+    return ClaimModel(weights())
 
 
 def _deciding_rule(parts: list[tuple[float, str]]) -> str:
@@ -178,8 +187,10 @@ def procedure_step(sentence: Sentence, intro: str | None) -> tuple[str | None, i
     return None, None
 
 
-def extract_claims(sentences: list[Sentence]) -> list[Claim]:
-    """Claims of every type each sentence carries; questions are never claims."""
+def extract_claims(sentences: list[Sentence], model: ClaimModel | None = None) -> list[Claim]:
+    """Claims of every type each sentence carries; questions are never claims. `model`
+    defaults to the fitted weights of claim_weights.yml."""
+    model = model or fitted_model()
     claims: list[Claim] = []
     intro: tuple[str, tuple[str, ...]] | None = None  # a process named before its list
     previous_block = None
@@ -193,7 +204,7 @@ def extract_claims(sentences: list[Sentence]) -> list[Claim]:
         intro_name = intro[0] if intro and intro[1] == s.block.heading_path else None
         if _QUESTION.search(s.text) or not feats.isdisjoint(_cue_lookup()[2]):
             continue  # questions, definitions and announcements are never claims
-        for type_, p, parts in scored_types(feats):
+        for type_, p, parts in model.scored_types(feats):
             claim = Claim(type_, s, _deciding_rule(parts), round(p, 2),
                           rules=sorted(f for w, f in parts if w > 0))
             if type_ == "legality":

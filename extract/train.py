@@ -85,10 +85,15 @@ def _f1(y: np.ndarray, pred: np.ndarray) -> float:
 
 def train(corpus: Path, gold_paths: list[str], folds: int = 5, l2: float = 3.0) -> tuple[dict, dict]:
     """(weights document for claim_weights.yml, cross-validated F1 per type and over all
-    types, `all`). Each type's threshold and the ratio a second type of one sentence
-    needs (its probability over the top type's) are chosen on held-out predictions."""
-    exs = [e for e in examples(corpus, load_gold(gold_paths))
-           if not e.question and not any(f.startswith("not:") for f in e.features)]
+    types, `all`) fitted on the annotated articles of `corpus`."""
+    return fit_model(examples(corpus, load_gold(gold_paths)), folds, l2)
+
+
+def fit_model(exs: list[Example], folds: int = 5, l2: float = 3.0) -> tuple[dict, dict]:
+    """Weights fitted on the examples. Each type's threshold and the ratio a second type
+    of one sentence needs (its probability over the top type's) are chosen on held-out
+    predictions (cross-validation by article)."""
+    exs = [e for e in exs if not e.question and not any(f.startswith("not:") for f in e.features)]
     names = sorted({f for e in exs for f in e.features})
     X = np.array([[f in e.features for f in names] for e in exs], dtype=float)
     Y = np.array([[t in e.labels for t in TYPES] for e in exs])
@@ -100,7 +105,7 @@ def train(corpus: Path, gold_paths: list[str], folds: int = 5, l2: float = 3.0) 
         for k in range(folds):
             w, b = fit_logistic(X[fold != k], Y[fold != k, j].astype(float), l2)
             held_out[fold == k, j] = 1 / (1 + np.exp(-(X[fold == k] @ w + b)))
-    grid = np.arange(0.2, 0.71, 0.025)
+    grid = np.arange(0.1, 0.71, 0.025)
     thresholds = np.array([grid[int(np.argmax([_f1(Y[:, j], held_out[:, j] >= t) for t in grid]))]
                            for j in range(len(TYPES))])
     ratio = _second_type_ratio(held_out, thresholds, Y)

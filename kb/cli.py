@@ -100,10 +100,15 @@ def eval_cmd(gold: tuple[str, ...], db_path: str, errors: int, scorer: str | Non
 @click.option("--corpus", default="corpus", show_default=True, type=click.Path(exists=True, file_okay=False))
 @click.option("--folds", default=5, show_default=True, help="cross-validation folds (by article)")
 @click.option("--write/--dry-run", default=True, help="write extract/data/claim_weights.yml")
-def train_claims(gold: tuple[str, ...], corpus: str, folds: int, write: bool) -> None:
+@click.option("--held-out", is_flag=True,
+              help="also score claims of held-out articles the way eval/score.py does (fits once per fold)")
+def train_claims(gold: tuple[str, ...], corpus: str, folds: int, write: bool, held_out: bool) -> None:
     """Fit the weights of the named claim features on annotated articles."""
     from extract.claims_rules import WEIGHTS
     from extract.train import train, write_weights
+
+    if held_out:
+        _print_held_out_scores(Path(corpus), list(gold), folds)
 
     model, report = train(Path(corpus), list(gold), folds=folds)
     for type_, r in report.items():
@@ -114,6 +119,18 @@ def train_claims(gold: tuple[str, ...], corpus: str, folds: int, write: bool) ->
         write_weights(model, report, target)
         click.echo(f"wrote {target}")
 
+
+
+def _print_held_out_scores(corpus: Path, gold: list[str], folds: int) -> None:
+    from extract.held_out import held_out_scores
+
+    report = held_out_scores(corpus, gold, folds)
+    click.echo(f"claims of held-out articles ({folds} folds by article), scored like eval/score.py:")
+    click.echo(f"{'type':<11} {'P':>6} {'R':>6} {'F1':>6} {'tp':>5} {'fp':>5} {'fn':>5}")
+    for name, r in [*report["by_type"].items(), ("micro", report["micro"])]:
+        click.echo(f"{name:<11} {r['p']:6.3f} {r['r']:6.3f} {r['f1']:6.3f} {r['tp']:5} {r['fp']:5} {r['fn']:5}")
+    if report["stance_accuracy"] is not None:
+        click.echo(f"stance accuracy {report['stance_accuracy']:.3f}")
 
 
 @cli.command(name="graph")
