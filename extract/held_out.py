@@ -11,10 +11,10 @@ from .claims import ClaimModel, extract_claims
 from .claims_rules import TYPES
 from .document import build_document
 from .formats import read_articles
-from .train import MIN_COVER, _cover, examples, fit_model, load_gold
+from .train import L2, MIN_COVER, _cover, examples, fit_model, load_gold
 
 
-def held_out_scores(corpus: Path, gold_paths: list[str], folds: int = 5, l2: float = 3.0) -> dict:
+def held_out_scores(corpus: Path, gold_paths: list[str], folds: int = 5, l2: float = L2) -> dict:
     """{'by_type': {type: {tp, fp, fn, p, r, f1}}, 'micro': {...}, 'stance_accuracy': x}."""
     gold = load_gold(gold_paths)
     exs = examples(corpus, gold)

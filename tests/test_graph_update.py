@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from conftest import A000, CORPUS, CORPUS_FILES, copy_db
 from kb.cli import cli
 
-H017, H018 = "h017.txt", "h018.txt"
+H005, H017, H018 = "h005.txt", "h017.txt", "h018.txt"
 
 
 def spun_copy(name: str) -> str:
@@ -138,15 +138,19 @@ def test_one_more_article_gives_what_a_rebuild_gives(one_more, tmp_path):
     assert_same_as_rebuild(one_more[1], tmp_path)
 
 
-def test_h018_supports_h017_and_contradicts_000_on_door_visits(one_more):
-    """h018 calls 上门催收 legal as h017 did before it, and illegal as a reader of 000 did."""
-    _before, after, new = one_more
-    a000, h017 = article_id(after, A000), article_id(after, H017)
-    rows = query(after, "select e.kind, s.stance, t.stance, t.article_id from edges e "
+def test_h018_contradicts_000_on_door_visits_and_supports_earlier_articles(one_more):
+    """h018 calls 上门催收 legal where a reader of 000 called it illegal; where it agrees
+    with an earlier article, the supports edge joins claims of one stance and subject."""
+    before, after, new = one_more
+    a000 = article_id(after, A000)
+    rows = query(after, "select e.kind, s.stance, t.stance, s.subject, t.subject, t.article_id from edges e "
                         "join claims s on e.source = 'claim:' || s.id join claims t on e.target = 'claim:' || t.id "
-                        "where e.article_id = ? and s.subject = '上门催收' and t.subject = '上门催收'", [new])
-    assert ("supports", "legal", "legal", h017) in rows
-    assert ("contradicts", "legal", "illegal", a000) in rows
+                        "where e.article_id = ? and e.kind in ('supports', 'contradicts')", [new])
+    assert ("contradicts", "legal", "illegal", "上门催收", "上门催收", a000) in rows
+    supports = [r for r in rows if r[0] == "supports"]
+    assert supports
+    earlier = {a for (a,) in query(before, "select id from articles")}
+    assert all(ss == ts and sub == tsub and t in earlier for _k, ss, ts, sub, tsub, t in supports)
 
 
 def test_corpus_ingested_one_file_at_a_time_gives_what_a_rebuild_gives(tmp_path):
@@ -173,7 +177,7 @@ def small_base(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     db_path = tmp_path / "kb.db"
-    for name in (A000, "h005.txt", H017, H018):
+    for name in (A000, H005, H017, H018):
         shutil.copy(CORPUS / name, folder / name)
         kb_ingest(str(folder / name), "--db", str(db_path))
     (folder / "copy_of_000.txt").write_text(spun_copy(A000), encoding="utf-8")
@@ -203,14 +207,14 @@ def assert_gone(db_path: Path, old: str, old_claims: list[int]) -> None:
 
 def test_replacing_an_article_removes_its_graph_rows(small_base, tmp_path):
     folder, db_path = small_base
-    old_h017 = article_id(db_path, H017)
-    old_claims = [c for (c,) in query(db_path, "select id from claims where article_id = ?", [old_h017])]
+    old_h005 = article_id(db_path, H005)
+    old_claims = [c for (c,) in query(db_path, "select id from claims where article_id = ?", [old_h005])]
     targeted = query(db_path, "select count(*) from edges e join nodes n on n.id = e.target "
                               "where n.article_id = ? and e.kind in ('supports', 'contradicts') "
-                              "and e.article_id != ?", [old_h017, old_h017])[0][0]
-    assert targeted > 0  # h018's edges point at h017: they are drawn again
-    old, new, report = replace(folder / H017, db_path)
-    assert old == old_h017 and new != old
+                              "and e.article_id != ?", [old_h005, old_h005])[0][0]
+    assert targeted > 0  # later articles' edges point at h005: they are drawn again
+    old, new, report = replace(folder / H005, db_path)
+    assert old == old_h005 and new != old
     assert "graph: updated, 1 articles added, 1 removed" in report
     assert_gone(db_path, old, old_claims)
     assert query(db_path, "select count(*) from nodes where article_id = ? and kind = 'claim'", [new]) == \
