@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import CORPUS
+
 TYPES = ("legality", "procedure", "risk", "mitigation")
 STANCES = {"legal", "illegal", "conditional", "requirement"}
 
@@ -97,3 +99,23 @@ def test_a_second_type_of_a_sentence_is_nearly_as_likely_as_the_first(db):
     for g in groups:
         confidences = [float(c) for c in g["c"].split(",")]
         assert min(confidences) >= ratio * max(confidences) - 0.01, confidences
+
+
+@pytest.mark.parametrize("name, fragment, announces", [
+    ("h036.txt", "下面我将就微粒贷逾期会给家人打电话的情况进行介绍", True),
+    ("h038.txt", "首先,我们需要了解微粒贷逾期还款的策略", True),
+    # a long account of collection harassment that ends by announcing the topic is still a claim
+    ("h060.txt", "最近有不少朋友跟我吐槽", False),
+    ("h059.txt", "接下来就是“精准打击”", False),
+])
+def test_announcements_of_the_article_are_not_claims(name, fragment, announces):
+    from extract.claims_rules import compiled_rules
+    from extract.document import build_document
+    from extract.formats import read_articles
+
+    announcement = dict(compiled_rules().not_claims)["announcement"]
+    doc = build_document(next(read_articles(CORPUS / name)))
+    sentence = next((s.text for s in doc.sentences if fragment in s.text), None)
+    if sentence is None:
+        pytest.fail(f"{fragment} not in {name}")
+    assert bool(announcement.search(sentence)) is announces
