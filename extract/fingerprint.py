@@ -70,10 +70,12 @@ _MAX_HASHED = 1 << 16
 def _sha1_hash32(grams: set[str]) -> np.ndarray:
     """datasketch's default hash (sha1_hash32: the first 4 bytes of SHA-1, little-endian)
     of each shingle."""
-    new = list(grams.difference(_HASHED))
+    new = grams.difference(_HASHED)
     if new:
         if len(_HASHED) + len(new) > _MAX_HASHED:
             _HASHED.clear()
+            new = grams
+        new = list(new)
         digests = b"".join([hashlib.sha1(g.encode("utf-8")).digest()[:4] for g in new])
         _HASHED.update(zip(new, np.frombuffer(digests, dtype=_DTYPE).tolist()))
     return np.fromiter(map(_HASHED.__getitem__, grams), dtype=np.uint32, count=len(grams))
