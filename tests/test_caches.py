@@ -44,3 +44,12 @@ def test_documents_do_not_depend_on_the_line_memo(monkeypatch):
     monkeypatch.setattr(document, "_MAX_CLEANED", 7)  # emptied within most articles
     document._CLEANED.clear()
     assert [summary(document.build_document(a)) for a in found + found] == expected + expected
+
+
+def test_script_counted_by_line_is_the_script_of_the_whole_text(monkeypatch):
+    import extract.clean.script as script
+
+    texts = [a.text for a in articles()] + ["這是繁體中文\n这是简体", "隨著\n时间", "abc\n\n", ""]
+    expected = [script._detect_script(t) for t in texts]
+    monkeypatch.setattr(script, "_MAX_COUNTED", 5)
+    assert [script.detect_script(t) for t in texts + texts] == expected + expected
