@@ -28,6 +28,17 @@ def test_signatures_do_not_depend_on_the_shingle_memo(monkeypatch):
     assert [fingerprint.minhash_signature(t) for t in texts + texts] == expected + expected
 
 
+def test_signatures_of_texts_of_many_lines_are_those_of_the_whole_text(monkeypatch):
+    """Signed line by line (each line's own shingles, remembered, and those crossing a
+    line break): the signature of all the text's shingles."""
+    texts = [document.build_document(a).clean.text for a in articles()]
+    texts += ["ab\ncd", "abc\nde", "abcde\nf", "a\nb\nc\nd\ne\nf", "！\n？\nab", "Ａ\nＢ_c\n\u2028x\r\nyz１２", "e\n\u0301abcd"]
+    expected = [fingerprint._signature_of(fingerprint.shingles(t), fingerprint.NUM_PERM).tolist() for t in texts]
+    monkeypatch.setattr(fingerprint, "_MAX_LINE_SIGNATURES", 5)
+    fingerprint._LINE_SIGNATURES.clear()
+    assert [fingerprint.minhash_signature(t) for t in texts + texts] == expected + expected
+
+
 def fresh_document(article) -> document.Document:
     document._CLEANED.clear()
     return document.build_document(article)
