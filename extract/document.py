@@ -89,55 +89,90 @@ def raw_lines(raw: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _unscramble(raw: str, start: int, end: int, mojibake: bool,
-                signals: list[Signal], edits: list[RecordedEdit]) -> MappedText:
-    """raw[start:end] with mojibake repaired and pinyin readings removed (the text to
-    convert to simplified script), mapped back to raw offsets; `mojibake` False when the
-    article can hold none (extract.clean.mojibake.may_hold_mojibake)."""
-    mt = MappedText.identity(raw[start:end], base=start)
+def _unscramble(line: str, signals: list[Signal], edits: list[RecordedEdit]) -> MappedText:
+    """A raw line with mojibake repaired and pinyin readings removed (the text to convert
+    to simplified script), mapped back to offsets in the line."""
+    mt = MappedText.identity(line)
     # mojibake first: a repaired character can carry a pinyin annotation of its own
-    mt, applied = mt.apply(find_mojibake(mt.text) if mojibake else [])
+    mt, applied = mt.apply(find_mojibake(line) if may_hold_mojibake(line) else [])
     for e, rs, re_ in applied:
-        signals.append(Signal("mojibake", e.rule, rs, re_, raw[rs:re_]))
-        if e.replacement != raw[rs:re_]:
-            edits.append(RecordedEdit(e.rule, rs, re_, raw[rs:re_], e.replacement))
+        signals.append(Signal("mojibake", e.rule, rs, re_, line[rs:re_]))
+        if e.replacement != line[rs:re_]:
+            edits.append(RecordedEdit(e.rule, rs, re_, line[rs:re_], e.replacement))
     mt, applied = mt.apply(find_pinyin_annotations(mt.text))
     for e, rs, re_ in applied:
-        signals.append(Signal("pinyin_annotation", PINYIN_RULE, rs, re_, raw[rs:re_]))
-        edits.append(RecordedEdit(e.rule, rs, re_, raw[rs:re_], ""))
+        signals.append(Signal("pinyin_annotation", PINYIN_RULE, rs, re_, line[rs:re_]))
+        edits.append(RecordedEdit(e.rule, rs, re_, line[rs:re_], ""))
     return mt
 
 
-def _repair(raw: str, mt: MappedText, signals: list[Signal], edits: list[RecordedEdit]) -> MappedText:
-    """A simplified line with its garbling found and the confident repairs applied."""
+def _repair(line: str, mt: MappedText, signals: list[Signal], edits: list[RecordedEdit]) -> MappedText:
+    """A simplified line (mapped to the raw `line`) with its garbling found and the
+    confident repairs applied."""
     found, repairs = find_garbling(mt.text)
     for kind, rule, s, e in found:
         rs, re_ = mt.raw_span(s, e)
-        signals.append(Signal(kind, rule, rs, re_, raw[rs:re_]))
+        signals.append(Signal(kind, rule, rs, re_, line[rs:re_]))
     for s, e in find_stuffing(mt.text):
         rs, re_ = mt.raw_span(s, e)
-        signals.append(Signal("stuffed_keyword", STUFFING_RULE, rs, re_, raw[rs:re_]))
+        signals.append(Signal("stuffed_keyword", STUFFING_RULE, rs, re_, line[rs:re_]))
     mt, applied = mt.apply(repairs)
     for e, rs, re_ in applied:
-        edits.append(RecordedEdit(e.rule, rs, re_, raw[rs:re_], e.replacement))
+        edits.append(RecordedEdit(e.rule, rs, re_, line[rs:re_], e.replacement))
     return _strip(mt)
+
+
+@dataclass(frozen=True)
+class CleanLine:
+    """One raw line cleaned (`clean_lines`), offsets relative to the line's start."""
+    text: str
+    starts: list[int]
+    signals: tuple[Signal, ...]
+    edits: tuple[RecordedEdit, ...]
+
+    def placed(self, base: int, doc: Document) -> MappedText:
+        """The line's text mapped to raw offsets for a line starting at `base`; its signals
+        and edits are added to the document."""
+        doc.signals += [Signal(g.kind, g.rule, g.raw_start + base, g.raw_end + base, g.text) for g in self.signals]
+        doc.edits += [RecordedEdit(e.rule, e.raw_start + base, e.raw_end + base, e.original, e.replacement)
+                      for e in self.edits]
+        return MappedText(self.text, [p + base for p in self.starts])
+
+
+# raw line → CleanLine. Content farms repeat their lines across articles (recombined
+# paragraphs, copies, boilerplate, comments), and a line is cleaned the same wherever it
+# occurs. Emptied when full: memory stays flat.
+_CLEANED: dict[str, CleanLine] = {}
+_MAX_CLEANED = 1 << 13
 
 
 def clean_lines(raw: str, spans: list[tuple[int, int]], doc: Document) -> list[MappedText]:
     """The cleaned, simplified text of each raw[start:end], mapped back to raw offsets;
-    the line's signals and edits are added to the document in line order. All the lines go
-    through OpenCC in one call, and the article is tested for mojibake once: per line,
-    these were most of the cleaning time."""
-    mojibake = may_hold_mojibake(raw)
-    per_line = [([], []) for _ in spans]
-    unscrambled = [_unscramble(raw, s, e, mojibake, *found) for (s, e), found in zip(spans, per_line)]
+    the line's signals and edits are added to the document in line order. A line is
+    cleaned once and remembered (`_CLEANED`)."""
+    lines = [raw[s:e] for s, e in spans]
+    cleaned = {line: _CLEANED[line] for line in lines if line in _CLEANED}
+    new = [line for line in dict.fromkeys(lines) if line not in cleaned]
+    if new:
+        if len(_CLEANED) + len(new) > _MAX_CLEANED:
+            _CLEANED.clear()
+        found = dict(zip(new, _clean_new_lines(new)))
+        _CLEANED.update(found)
+        cleaned.update(found)
+    return [cleaned[line].placed(s, doc) for line, (s, _e) in zip(lines, spans)]
+
+
+def _clean_new_lines(lines: list[str]) -> list[CleanLine]:
+    """Each raw line cleaned on its own (offsets from its start). All the lines go through
+    OpenCC in one call: per line, that was most of the cleaning time."""
+    per_line: list[tuple[list[Signal], list[RecordedEdit]]] = [([], []) for _ in lines]
+    unscrambled = [_unscramble(line, *found) for line, found in zip(lines, per_line)]
     simplified = simplified_lines([mt.text for mt in unscrambled])
-    lines = []
-    for mt, text, (signals, edits) in zip(unscrambled, simplified, per_line):
-        lines.append(_repair(raw, MappedText(text, mt.starts), signals, edits))
-        doc.signals += signals
-        doc.edits += edits
-    return lines
+    out = []
+    for line, mt, simple, (signals, edits) in zip(lines, unscrambled, simplified, per_line):
+        clean = _repair(line, MappedText(simple, mt.starts), signals, edits)
+        out.append(CleanLine(clean.text, clean.starts, tuple(signals), tuple(edits)))
+    return out
 
 
 def _strip(mt: MappedText) -> MappedText:

@@ -60,11 +60,25 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-def _sha1_hash32(grams: set[str]) -> np.ndarray:
+# shingle → its sha1_hash32: content farms repeat their sentences, so most shingles of an
+# article were hashed for an earlier one (nine in ten in the bench corpus), and hashing
+# was two thirds of a signature's time. Emptied when full: memory stays flat (~10 MB).
+_HASHED: dict[str, int] = {}
+_MAX_HASHED = 1 << 16
+
+
+def _sha1_hash32(grams: set[str] | list[str]) -> np.ndarray:
     """datasketch's default hash (sha1_hash32: the first 4 bytes of SHA-1, little-endian)
     of each shingle."""
-    digests = b"".join([hashlib.sha1(g.encode("utf-8")).digest()[:4] for g in grams])
-    return np.frombuffer(digests, dtype=_DTYPE).astype(np.uint32)
+    new = set(grams).difference(_HASHED)
+    if new:
+        if len(_HASHED) + len(new) > _MAX_HASHED:
+            _HASHED.clear()
+            new = set(grams)
+        new = list(new)
+        digests = b"".join([hashlib.sha1(g.encode("utf-8")).digest()[:4] for g in new])
+        _HASHED.update(zip(new, np.frombuffer(digests, dtype=_DTYPE).tolist()))
+    return np.fromiter(map(_HASHED.__getitem__, grams), dtype=np.uint32, count=len(grams))
 
 
 _ROWS = 4096  # shingles permuted at a time: the (shingles × num_perm) array stays small
@@ -72,14 +86,91 @@ _ROWS = 4096  # shingles permuted at a time: the (shingles × num_perm) array st
 
 def minhash_signature(text: str, num_perm: int = NUM_PERM) -> list[int]:
     """MinHash signature (num_perm ints) of the text's character shingles. A text with
-    no letters or digits gets the empty signature (every value EMPTY)."""
+    no letters or digits gets the empty signature (every value EMPTY).
+
+    A text of several lines is signed line by line: the minimum over all its shingles is
+    the minimum of each line's own shingles (remembered per line: content farms repeat
+    their lines) and of the shingles that cross a line break (normalising drops the break,
+    and no normalisation joins characters across one)."""
+    norms = _normalised_lines(text) if "\n" in text else []
+    joined = "".join(norms)
+    if len(joined) <= SHINGLE:  # one line, or a text of one shingle at most
+        return _signature_of(shingles(text), num_perm).tolist()
+    signature = _signature_of(_crossing(norms, joined), num_perm)
+    own = _line_signatures([norm for norm in norms if len(norm) >= SHINGLE], num_perm)
+    if own:
+        signature = np.minimum(signature, np.minimum.reduce(own))
+    return signature.tolist()
+
+
+_NOT_ALNUM_OR_BREAK = re.compile(r"(?:[^\w\n]|_)+")
+
+
+def _normalised_lines(text: str) -> list[str]:
+    """`normalise` of each line of the text, in one pass (NFKC joins no character with a
+    line break)."""
+    return _NOT_ALNUM_OR_BREAK.sub("", unicodedata.normalize("NFKC", text).casefold()).split("\n")
+
+
+def _signature_of(grams: set[str], num_perm: int) -> np.ndarray:
     a, b = _permutations(num_perm)
     signature = np.full(num_perm, EMPTY, dtype=np.uint32)
-    hashes = _fmix32(_sha1_hash32(shingles(text)))
+    hashes = _fmix32(_sha1_hash32(grams))
     for i in range(0, len(hashes), _ROWS):
         permuted = hashes[i:i + _ROWS, None] * a + b  # uint32: wraps around, the mod 2^32
         signature = np.minimum(signature, permuted.min(axis=0))
-    return signature.tolist()
+    return signature
+
+
+def _crossing(norms: list[str], joined: str, k: int = SHINGLE) -> set[str]:
+    """The shingles of `joined` (the normalised lines, joined) that cross a line break."""
+    grams: set[str] = set()
+    end = 0
+    for norm in norms[:-1]:
+        end += len(norm)
+        grams.update(joined[i:i + k] for i in range(max(0, end - k + 1), min(end, len(joined) - k + 1)))
+    return grams
+
+
+# (num_perm, normalised line) → the signature of its own shingles. Emptied when full (~6 MB).
+_LINE_SIGNATURES: dict[tuple[int, str], np.ndarray] = {}
+_MAX_LINE_SIGNATURES = 1 << 13
+
+
+def _line_signatures(norms: list[str], num_perm: int) -> list[np.ndarray]:
+    """The signature of each line's own shingles (lines of SHINGLE characters or more)."""
+    keys = [(num_perm, norm) for norm in norms]
+    found = {key: _LINE_SIGNATURES[key] for key in keys if key in _LINE_SIGNATURES}
+    new = [key for key in dict.fromkeys(keys) if key not in found]
+    if new:
+        if len(_LINE_SIGNATURES) + len(new) > _MAX_LINE_SIGNATURES:
+            _LINE_SIGNATURES.clear()
+        signed = dict(zip(new, _signatures_of_lines([norm for _n, norm in new], num_perm)))
+        _LINE_SIGNATURES.update(signed)
+        found.update(signed)
+    return [found[key] for key in keys]
+
+
+def _signatures_of_lines(norms: list[str], num_perm: int, k: int = SHINGLE) -> list[np.ndarray]:
+    """Each line's signature, the shingles of several lines permuted at a time."""
+    out: list[np.ndarray] = []
+    group: list[set[str]] = []
+    for norm in norms:
+        grams = {norm[i:i + k] for i in range(len(norm) - k + 1)}
+        if group and sum(map(len, group)) + len(grams) > _ROWS:
+            out += _group_signatures(group, num_perm)
+            group = []
+        group.append(grams)
+    return out + (_group_signatures(group, num_perm) if group else [])
+
+
+def _group_signatures(group: list[set[str]], num_perm: int) -> list[np.ndarray]:
+    if len(group) == 1:
+        return [_signature_of(group[0], num_perm)]
+    a, b = _permutations(num_perm)
+    hashes = _fmix32(_sha1_hash32([gram for grams in group for gram in grams]))
+    starts = np.cumsum([0] + [len(grams) for grams in group[:-1]])
+    return list(np.minimum.reduceat(hashes[:, None] * a + b, starts, axis=0))
 
 
 def is_empty(signature) -> bool:

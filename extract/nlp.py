@@ -81,6 +81,11 @@ def match_entities(text: str) -> list[tuple[int, int, str, str]]:
     `get_nlp()(text).ents` holds (the EntityRuler's phrase matches on the tokens, longest
     first, then leftmost, none overlapping), without building a spaCy Doc, which cost more
     than the matching."""
+    return list(_entity_spans(text))
+
+
+@lru_cache(maxsize=1 << 13)  # content farms repeat their sentences across articles
+def _entity_spans(text: str) -> tuple[tuple[int, int, str, str], ...]:
     tokens = words(text)
     index = phrase_index()
     found = set()
@@ -89,7 +94,7 @@ def match_entities(text: str) -> list[tuple[int, int, str, str]]:
             if tuple(tokens[i:i + len(seq)]) == seq:
                 found.add((i, i + len(seq), label, id_))
     if not found:
-        return []
+        return ()
     offsets = list(itertools.accumulate(map(len, tokens), initial=0))
     taken: set[int] = set()
     out = []
@@ -98,4 +103,4 @@ def match_entities(text: str) -> list[tuple[int, int, str, str]]:
         if start not in taken and end - 1 not in taken:
             out.append((offsets[start], offsets[end], label, id_))
             taken.update(range(start, end))
-    return sorted(out)
+    return tuple(sorted(out))

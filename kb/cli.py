@@ -53,7 +53,7 @@ def ingest_cmd(paths: tuple[str, ...], db_path: str, jobs: int, max_bytes: int, 
     if graph and (summary.added or summary.replaced):
         from .graph_update import update
 
-        done = update(db_path)
+        done = update(db_path, jobs)
         if done.mode == "rebuilt":
             click.echo(f"graph: rebuilt ({done.reason})", err=True)
         else:

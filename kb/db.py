@@ -3,6 +3,7 @@ each article stored in one transaction or savepoint (`Batches` commits several a
 time) so a crash never leaves half an article."""
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import operator
 import time
@@ -163,9 +164,10 @@ def _assign_ids(db: sqlite_utils.Database, table: str, rows: list[dict]) -> list
 class Batches:
     """Articles stored in transactions of up to `size` articles or `seconds`: a commit per
     article wrote every index and full-text page the article touched once per article
-    (and a WAL checkpoint every few). Each article is still stored whole or not at all
-    (`store_article` nests as a savepoint); a crash loses the batch in progress, which
-    the next run stores."""
+    (and a WAL checkpoint every few). Each article is still stored whole or not at all:
+    an error while storing one leaves the block, which rolls the whole batch back (so
+    `store_article` needs no savepoint of its own here: `in_batch=True`); a crash loses
+    the batch in progress, which the next run stores."""
 
     def __init__(self, db: sqlite_utils.Database, size: int = 100, seconds: float = 1.0) -> None:
         self.db, self.size, self.seconds = db, size, seconds
@@ -202,20 +204,25 @@ def transaction(db: sqlite_utils.Database):
     return atomic() if atomic is not None else db.conn
 
 
-def store_article(db: sqlite_utils.Database, rows: ArticleRows, dedup=None) -> tuple[str, bool]:
+def store_article(db: sqlite_utils.Database, rows: ArticleRows, dedup=None,
+                  in_batch: bool = False) -> tuple[str, bool]:
     """Store one article's rows in one transaction. Returns the state (added, replaced or
     unchanged) and whether its rows were inserted (content stored from another source
     already is not stored twice). Rows this source held for other content are removed in
     the same transaction. With `dedup` (a kb.dedup.DuplicateIndex), the same transaction
     marks the new article as a near duplicate of an earlier one, if it is one, and looks
-    up again the copies of a removed article."""
+    up again the copies of a removed article.
+
+    `in_batch`: called inside `Batches`, which rolls the whole batch back when this
+    raises, so the article needs no savepoint of its own: inside a savepoint SQLite
+    journals every page the article changes a second time (a quarter of the store time)."""
     art = rows.article
     stale = [r[0] for r in db.execute("select id from articles where source = ? and id != ?",
                                       [art["source"], art["id"]])]
     stored = db.execute("select 1 from articles where id = ?", [art["id"]]).fetchone() is not None
     if stored and not stale:
         return "unchanged", False
-    with transaction(db):
+    with contextlib.nullcontext() if in_batch else transaction(db):
         for old in stale:
             if dedup is not None:
                 dedup.remove(old)  # while its copies still point to it

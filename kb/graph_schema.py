@@ -55,8 +55,11 @@ def create_graph_tables(db: sqlite_utils.Database, indexes: bool = True) -> None
         create_indexes(db)
 
 
-def create_indexes(db: sqlite_utils.Database) -> None:
+def create_indexes(db: sqlite_utils.Database, tables: list[str] | None = None) -> None:
+    """Create the missing indexes of the graph tables (of `tables` only, if given)."""
     for table, indexes in INDEXES.items():
+        if tables is not None and table not in tables:
+            continue
         for cols in indexes:
             db.execute(f"create index if not exists [idx_{table}_{'_'.join(cols)}] on [{table}] "
                        f"({', '.join(f'[{c}]' for c in cols)})")

@@ -179,9 +179,9 @@ def update_graph(db: sqlite_utils.Database) -> Update:
     return Update("updated", new, stale)
 
 
-def update(db_path: str) -> Update:
+def update(db_path: str, jobs: int = 1) -> Update:
     """Update the graph of the database at `db_path` (the graph hook of `kb ingest`): in
-    one transaction, or by a full rebuild (mode "rebuilt")."""
+    one transaction, or by a full rebuild (mode "rebuilt"; with `jobs` > 1 processes)."""
     from .db import open_db, transaction
 
     db = open_db(db_path)
@@ -191,6 +191,6 @@ def update(db_path: str) -> Update:
     finally:
         db.close()
     if result.mode == "rebuild":
-        rebuild(db_path)
+        rebuild(db_path, jobs)
         result.mode = "rebuilt"
     return result

@@ -174,7 +174,7 @@ def _store_items(db, items: list[ArticleRows | Unchanged | str], summary: Summar
         if isinstance(item, Unchanged):
             summary.unchanged += 1
             continue
-        state, inserted = store_article(db, item, dedup)
+        state, inserted = store_article(db, item, dedup, in_batch=True)
         setattr(summary, state, getattr(summary, state) + 1)
         if inserted:
             summary.claims += len(item.claims)

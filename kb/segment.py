@@ -3,6 +3,7 @@ index stores and the form queries are rewritten to."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import rjieba
 
@@ -12,7 +13,15 @@ _WORD = re.compile(r"\w")
 
 
 def _words(simplified: str) -> str:
-    return " ".join(filter(_WORD.search, rjieba.cut_for_search(simplified)))
+    """Jieba never joins words across a line break (it segments runs of Han characters,
+    letters and digits on their own), so each line is segmented alone, and remembered."""
+    return " ".join(filter(None, map(_line_words, simplified.split("\n"))))
+
+
+# a bounded memo (~5 MB): content farms repeat their lines and sentences across articles
+@lru_cache(maxsize=1 << 13)
+def _line_words(line: str) -> str:
+    return " ".join(filter(_WORD.search, rjieba.cut_for_search(line)))
 
 
 def segment_text(text: str | None) -> str:

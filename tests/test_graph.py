@@ -149,6 +149,21 @@ def test_rebuild_is_deterministic(graph_db, q, tmp_path):
     assert before == after
 
 
+def test_rebuild_with_metrics_in_a_second_process_is_the_same(graph_db, q, tmp_path):
+    """`kb ingest --jobs 2` rebuilds with PageRank and Louvain in a forked process."""
+    from kb.graph import rebuild
+
+    tables = ("nodes", "edges", "claim_clusters", "claim_cluster_members", "stance_targets")
+    before = [q(f"select * from {t} order by 1") for t in tables]
+    path = copy_db(graph_db[0], tmp_path / "kb.db")
+    rebuild(str(path), jobs=2)
+    conn = sqlite3.connect(str(path))
+    try:
+        assert [conn.execute(f"select * from {t} order by 1").fetchall() for t in tables] == before
+    finally:
+        conn.close()
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_export_round_trip(graph_db, q, tmp_path, fmt):
     out = tmp_path / f"graph.{fmt}"

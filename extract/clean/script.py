@@ -53,15 +53,85 @@ def _differing(codes: np.ndarray, other: str) -> int:
 
 
 def detect_script(text: str) -> str:
-    """'simplified', 'traditional', 'mixed' or 'none' (no Chinese text)."""
-    codes = _codes(text)
-    han = int(np.count_nonzero((codes >= 0x4E00) & (codes <= 0x9FFF)))
+    """'simplified', 'traditional', 'mixed' or 'none' (no Chinese text). Counted line by
+    line, each line's counts remembered (content farms repeat their lines): the same counts
+    as over the whole text, since OpenCC converts each line as it would on its own
+    (`simplified_lines`), unless a conversion changes a line's length: then the whole text
+    is counted at once."""
+    lines = text.split("\n")
+    counts = _remembered(_TW2S_COUNTS, lines, "tw2s")
+    if not all(same for _h, _c, same in counts):
+        return _detect_script(text)
+    han = sum(h for h, _c, _s in counts)
     if not han:
         return "none"
-    changed = _differing(codes, to_simplified(text))
-    if changed < 0.02 * han:
+    if sum(c for _h, c, _s in counts) < 0.02 * han:
         return "simplified"
     # characters that exist only in simplified script
-    back = _converter("s2t").convert(text)
-    simplified_only = _differing(codes, back) if len(back) == len(text) else 0
+    back = _remembered(_S2T_COUNTS, lines, "s2t")
+    simplified_only = sum(c for _h, c, _s in back) if all(same for *_, same in back) else _counts(text, "s2t")[1]
     return "mixed" if simplified_only >= 0.02 * han else "traditional"
+
+
+def _detect_script(text: str) -> str:
+    codes = _codes(text)
+    if not np.count_nonzero((codes >= 0x4E00) & (codes <= 0x9FFF)):
+        return "none"
+    han, changed, _same = _counts(text, "tw2s")
+    if changed < 0.02 * han:
+        return "simplified"
+    simplified_only = _counts(text, "s2t")[1]
+    return "mixed" if simplified_only >= 0.02 * han else "traditional"
+
+
+def _counts(text: str, config: str, converted: str | None = None) -> tuple[int, int, bool]:
+    """(Han characters, characters the conversion changes, whether it kept the length).
+    tw2s is counted against `to_simplified` (same length always); s2t counts 0 when the
+    length changed."""
+    codes = _codes(text)
+    han = int(np.count_nonzero((codes >= 0x4E00) & (codes <= 0x9FFF)))
+    converted = _converter(config).convert(text) if converted is None else converted
+    if len(converted) == len(text):
+        return han, _differing(codes, converted), True
+    return han, (_differing(codes, to_simplified(text)) if config == "tw2s" else 0), False
+
+
+# line → its counts, per conversion (bounded: emptied when full)
+_TW2S_COUNTS: dict[str, tuple[int, int, bool]] = {}
+_S2T_COUNTS: dict[str, tuple[int, int, bool]] = {}
+_MAX_COUNTED = 1 << 13
+
+
+def _remembered(memo: dict[str, tuple[int, int, bool]], lines: list[str], config: str) -> list[tuple[int, int, bool]]:
+    """_counts of each line; the lines not seen before are counted together (`_count_lines`)."""
+    found = {line: memo[line] for line in lines if line in memo}
+    new = [line for line in dict.fromkeys(lines) if line not in found]
+    if new:
+        if len(memo) + len(new) > _MAX_COUNTED:
+            memo.clear()
+        for line, counts in zip(new, _count_lines(new, config)):
+            found[line] = memo[line] = counts
+    return [found[line] for line in lines]
+
+
+def _count_lines(lines: list[str], config: str) -> list[tuple[int, int, bool]]:
+    """_counts of each line (none holds a line break) with one OpenCC call and one numpy
+    pass over all of them: per line, the calls cost more than the counting."""
+    joined = "\n".join(lines)
+    converted = _converter(config).convert(joined).split("\n")
+    if len(converted) != len(lines):
+        return [_counts(line, config) for line in lines]
+    ends = np.cumsum([len(line) + 1 for line in lines])
+    starts = ends - np.array([len(line) + 1 for line in lines])
+    codes = _codes(joined)
+    han = _line_sums((codes >= 0x4E00) & (codes <= 0x9FFF), starts, ends - 1)
+    same = [len(c) == len(line) for c, line in zip(converted, lines)]
+    if all(same):
+        changed = _line_sums(codes != _codes("\n".join(converted)), starts, ends - 1)
+        return [(h, c, True) for h, c in zip(han, changed)]
+    return [_counts(line, config, conv) for line, conv in zip(lines, converted)]
+
+
+def _line_sums(mask: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> list[int]:
+    total = np.concatenate(([0], np.cumsum(mask)))
+    return (total[ends] - total[starts]).tolist()

@@ -1,0 +1,66 @@
+"""The memos of the pipeline (shingle hashes, cleaned lines) give the results computed
+without them, also when they fill up and are emptied in the middle of an article."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import extract.document as document
+import extract.fingerprint as fingerprint
+from extract import load
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+def articles():
+    return [a for path in sorted(CORPUS.glob("*.txt"))[:12] for a in load(path)]
+
+
+def fresh_signature(text: str) -> list[int]:
+    fingerprint._HASHED.clear()
+    return fingerprint.minhash_signature(text)
+
+
+def test_signatures_do_not_depend_on_the_shingle_memo(monkeypatch):
+    texts = [a.text for a in articles()]
+    expected = [fresh_signature(t) for t in texts]
+    monkeypatch.setattr(fingerprint, "_MAX_HASHED", 300)  # smaller than one article's shingles
+    fingerprint._HASHED.clear()
+    assert [fingerprint.minhash_signature(t) for t in texts + texts] == expected + expected
+
+
+def test_signatures_of_texts_of_many_lines_are_those_of_the_whole_text(monkeypatch):
+    """Signed line by line (each line's own shingles, remembered, and those crossing a
+    line break): the signature of all the text's shingles."""
+    texts = [document.build_document(a).clean.text for a in articles()]
+    texts += ["ab\ncd", "abc\nde", "abcde\nf", "a\nb\nc\nd\ne\nf", "！\n？\nab", "Ａ\nＢ_c\n\u2028x\r\nyz１２", "e\n\u0301abcd"]
+    expected = [fingerprint._signature_of(fingerprint.shingles(t), fingerprint.NUM_PERM).tolist() for t in texts]
+    monkeypatch.setattr(fingerprint, "_MAX_LINE_SIGNATURES", 5)
+    fingerprint._LINE_SIGNATURES.clear()
+    assert [fingerprint.minhash_signature(t) for t in texts + texts] == expected + expected
+
+
+def fresh_document(article) -> document.Document:
+    document._CLEANED.clear()
+    return document.build_document(article)
+
+
+def summary(doc: document.Document) -> tuple:
+    return ([(m.text, m.starts) for m in doc.lines], doc.signals, doc.edits,
+            [(s.text, s.raw_start, s.raw_end) for s in doc.sentences])
+
+
+def test_documents_do_not_depend_on_the_line_memo(monkeypatch):
+    found = articles()
+    expected = [summary(fresh_document(a)) for a in found]
+    monkeypatch.setattr(document, "_MAX_CLEANED", 7)  # emptied within most articles
+    document._CLEANED.clear()
+    assert [summary(document.build_document(a)) for a in found + found] == expected + expected
+
+
+def test_script_counted_by_line_is_the_script_of_the_whole_text(monkeypatch):
+    import extract.clean.script as script
+
+    texts = [a.text for a in articles()] + ["這是繁體中文\n这是简体", "隨著\n时间", "abc\n\n", ""]
+    expected = [script._detect_script(t) for t in texts]
+    monkeypatch.setattr(script, "_MAX_COUNTED", 5)
+    assert [script.detect_script(t) for t in texts + texts] == expected + expected
