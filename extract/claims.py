@@ -8,6 +8,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from .claims_rules import TYPES, compiled_rules, weights
 from .features import sentence_features
@@ -129,25 +130,29 @@ def stance_of(sentence: str) -> tuple[str, str]:
     return "requirement", "requirement_default"
 
 
+class _CueLookup(NamedTuple):
+    modalities: tuple[tuple[str, str], ...]  # (cue feature, modality) of the cues that carry one
+    legality_patterns: dict[str, re.Pattern]  # cue feature → pattern, legality cues
+    not_claim_features: frozenset[str]
+
+
 @lru_cache(maxsize=1)
-def _cue_lookup() -> tuple[tuple[tuple[str, str | None], ...], dict[str, re.Pattern], frozenset[str]]:
-    """(cue feature, modality) of every cue; the legality cues' patterns by name; the
-    not-a-claim feature names."""
+def _cue_lookup() -> _CueLookup:
     rules = compiled_rules()
-    return (tuple((f"cue:{c.name}", c.modality) for c in rules.cues),
-            {c.name: c.pattern for c in rules.cues if c.type == "legality"},
-            frozenset(f"not:{name}" for name, _ in rules.not_claims))
+    return _CueLookup(tuple((f"cue:{c.name}", c.modality) for c in rules.cues if c.modality),
+                      {f"cue:{c.name}": c.pattern for c in rules.cues if c.type == "legality"},
+                      frozenset(f"not:{name}" for name, _ in rules.not_claims))
 
 
 def _modality(features: set[str]) -> str:
-    mods = {m for f, m in _cue_lookup()[0] if m and f in features}
+    mods = {m for f, m in _cue_lookup().modalities if f in features}
     return next((m for m in ("must_not", "must", "may") if m in mods), "is")
 
 
 def _negated(text: str, features: set[str]) -> bool:
     """A legality cue that fired on the sentence is preceded by a negation."""
-    for name, pattern in _cue_lookup()[1].items():
-        if f"cue:{name}" in features:
+    for feature, pattern in _cue_lookup().legality_patterns.items():
+        if feature in features:
             m = pattern.search(text)
             if m and _NEGATION.search(text[max(0, m.start() - 2):m.start()]):
                 return True
@@ -202,7 +207,7 @@ def extract_claims(sentences: list[Sentence], model: ClaimModel | None = None) -
             intro = None  # the list it introduced has ended
         previous_block = s.block
         intro_name = intro[0] if intro and intro[1] == s.block.heading_path else None
-        if _QUESTION.search(s.text) or not feats.isdisjoint(_cue_lookup()[2]):
+        if _QUESTION.search(s.text) or not feats.isdisjoint(_cue_lookup().not_claim_features):
             continue  # questions, definitions and announcements are never claims
         for type_, p, parts in model.scored_types(feats):
             claim = Claim(type_, s, _deciding_rule(parts), round(p, 2),
