@@ -11,7 +11,7 @@ from .claims import ClaimModel, extract_claims
 from .claims_rules import TYPES
 from .document import build_document
 from .formats import read_articles
-from .train import L2, MIN_COVER, _cover, examples, fit_model, load_gold
+from .train import L2, MIN_COVER, span_cover, examples, fit_model, load_gold
 
 
 def held_out_scores(corpus: Path, gold_paths: list[str], folds: int = 5, l2: float = L2) -> dict:
@@ -38,7 +38,7 @@ def _article_counts(path: Path, golds: list[dict], model: ClaimModel) -> Counter
         for g in (g for g in golds if g["type"] == type_):
             start = doc.raw_text.find(g["evidence"])
             span = (start, start + len(g["evidence"]))
-            scored = [(_cover(span, (c.sentence.raw_start, c.sentence.raw_end)), i)
+            scored = [(span_cover(span, (c.sentence.raw_start, c.sentence.raw_end)), i)
                       for i, c in enumerate(preds) if i not in used] if start >= 0 else []
             quality, best = max(scored, default=(0.0, None))
             if quality < MIN_COVER:

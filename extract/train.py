@@ -35,7 +35,9 @@ class Example:
     question: bool
 
 
-def _cover(a: tuple[int, int], b: tuple[int, int]) -> float:
+def span_cover(a: tuple[int, int], b: tuple[int, int]) -> float:
+    """The overlap of two spans as a share of the longer one: a claim matches gold, as in
+    eval/score.py, when it covers MIN_COVER of both."""
     ov = max(0, min(a[1], b[1]) - max(a[0], b[0]))
     return min(ov / max(1, a[1] - a[0]), ov / max(1, b[1] - b[0])) if ov else 0.0
 
@@ -60,7 +62,7 @@ def examples(corpus: Path, gold: dict[str, list[dict]]) -> list[Example]:
         golds = [(t, (s, s + len(g["evidence"]))) for (t, s), g in zip(spans, gold.get(path.name, [])) if s >= 0]
         for s, (feats, _, _) in zip(doc.sentences, sentence_features(doc.sentences)):
             span = (s.raw_start, s.raw_end)
-            labels = {t for t, g in golds if _cover(g, span) >= MIN_COVER}
+            labels = {t for t, g in golds if span_cover(g, span) >= MIN_COVER}
             out.append(Example(path.name, feats, labels, s.text.rstrip().endswith(("?", "？"))))
     return out
 
