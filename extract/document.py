@@ -14,6 +14,7 @@ from .clean.script import detect_script, simplified_lines
 from .clean.stuffing import RULE as STUFFING_RULE
 from .clean.stuffing import find_stuffing
 from .formats import Article
+from .memo import BatchMemo
 from .offsets import MappedText
 from .structure import CLAIM_SECTIONS, Block, Sentence, classify_lines, split_sentences
 
@@ -139,27 +140,12 @@ class CleanLine:
         return MappedText(self.text, [p + base for p in self.starts])
 
 
-# raw line → CleanLine. Content farms repeat their lines across articles (recombined
-# paragraphs, copies, boilerplate, comments), and a line is cleaned the same wherever it
-# occurs. Emptied when full: memory stays flat.
-_CLEANED: dict[str, CleanLine] = {}
-_MAX_CLEANED = 1 << 13
-
-
 def clean_lines(raw: str, spans: list[tuple[int, int]], doc: Document) -> list[MappedText]:
     """The cleaned, simplified text of each raw[start:end], mapped back to raw offsets;
     the line's signals and edits are added to the document in line order. A line is
     cleaned once and remembered (`_CLEANED`)."""
     lines = [raw[s:e] for s, e in spans]
-    cleaned = {line: _CLEANED[line] for line in lines if line in _CLEANED}
-    new = [line for line in dict.fromkeys(lines) if line not in cleaned]
-    if new:
-        if len(_CLEANED) + len(new) > _MAX_CLEANED:
-            _CLEANED.clear()
-        found = dict(zip(new, _clean_new_lines(new)))
-        _CLEANED.update(found)
-        cleaned.update(found)
-    return [cleaned[line].placed(s, doc) for line, (s, _e) in zip(lines, spans)]
+    return [line.placed(s, doc) for line, (s, _e) in zip(_CLEANED.get_many(lines), spans)]
 
 
 def _clean_new_lines(lines: list[str]) -> list[CleanLine]:
@@ -173,6 +159,11 @@ def _clean_new_lines(lines: list[str]) -> list[CleanLine]:
         clean = _repair(line, MappedText(simple, mt.starts), signals, edits)
         out.append(CleanLine(clean.text, clean.starts, tuple(signals), tuple(edits)))
     return out
+
+
+# raw line → CleanLine: a line is cleaned the same wherever it occurs (recombined
+# paragraphs, copies, boilerplate, comments)
+_CLEANED: BatchMemo[str, CleanLine] = BatchMemo(_clean_new_lines, 1 << 13)
 
 
 def _strip(mt: MappedText) -> MappedText:

@@ -18,6 +18,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from .memo import BatchMemo
+
 NUM_PERM = 128
 SHINGLE = 5  # characters per shingle
 SEED = 1
@@ -60,25 +62,21 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-# shingle → its sha1_hash32: content farms repeat their sentences, so most shingles of an
-# article were hashed for an earlier one (nine in ten in the bench corpus), and hashing
-# was two thirds of a signature's time. Emptied when full: memory stays flat (~10 MB).
-_HASHED: dict[str, int] = {}
-_MAX_HASHED = 1 << 16
-
-
 def _sha1_hash32(grams: set[str] | list[str]) -> np.ndarray:
     """datasketch's default hash (sha1_hash32: the first 4 bytes of SHA-1, little-endian)
     of each shingle."""
-    new = set(grams).difference(_HASHED)
-    if new:
-        if len(_HASHED) + len(new) > _MAX_HASHED:
-            _HASHED.clear()
-            new = set(grams)
-        new = list(new)
-        digests = b"".join([hashlib.sha1(g.encode("utf-8")).digest()[:4] for g in new])
-        _HASHED.update(zip(new, np.frombuffer(digests, dtype=_DTYPE).tolist()))
-    return np.fromiter(map(_HASHED.__getitem__, grams), dtype=np.uint32, count=len(grams))
+    return np.fromiter(_HASHED.get_many(list(grams)), dtype=np.uint32, count=len(grams))
+
+
+def _compute_sha1_hash32(grams: list[str]) -> list[int]:
+    digests = b"".join([hashlib.sha1(g.encode("utf-8")).digest()[:4] for g in grams])
+    return np.frombuffer(digests, dtype=_DTYPE).tolist()
+
+
+# shingle → its sha1_hash32: content farms repeat their sentences, so most shingles of an
+# article were hashed for an earlier one (nine in ten in the bench corpus), and hashing
+# was two thirds of a signature's time (~10 MB)
+_HASHED: BatchMemo[str, int] = BatchMemo(_compute_sha1_hash32, 1 << 16)
 
 
 _ROWS = 4096  # shingles permuted at a time: the (shingles × num_perm) array stays small
@@ -132,23 +130,9 @@ def _crossing(norms: list[str], joined: str, k: int = SHINGLE) -> set[str]:
     return grams
 
 
-# (num_perm, normalised line) → the signature of its own shingles. Emptied when full (~6 MB).
-_LINE_SIGNATURES: dict[tuple[int, str], np.ndarray] = {}
-_MAX_LINE_SIGNATURES = 1 << 13
-
-
 def _line_signatures(norms: list[str], num_perm: int) -> list[np.ndarray]:
     """The signature of each line's own shingles (lines of SHINGLE characters or more)."""
-    keys = [(num_perm, norm) for norm in norms]
-    found = {key: _LINE_SIGNATURES[key] for key in keys if key in _LINE_SIGNATURES}
-    new = [key for key in dict.fromkeys(keys) if key not in found]
-    if new:
-        if len(_LINE_SIGNATURES) + len(new) > _MAX_LINE_SIGNATURES:
-            _LINE_SIGNATURES.clear()
-        signed = dict(zip(new, _signatures_of_lines([norm for _n, norm in new], num_perm)))
-        _LINE_SIGNATURES.update(signed)
-        found.update(signed)
-    return [found[key] for key in keys]
+    return _LINE_SIGNATURES.get_many([(num_perm, norm) for norm in norms])
 
 
 def _signatures_of_lines(norms: list[str], num_perm: int, k: int = SHINGLE) -> list[np.ndarray]:
@@ -171,6 +155,11 @@ def _group_signatures(group: list[set[str]], num_perm: int) -> list[np.ndarray]:
     hashes = _fmix32(_sha1_hash32([gram for grams in group for gram in grams]))
     starts = np.cumsum([0] + [len(grams) for grams in group[:-1]])
     return list(np.minimum.reduceat(hashes[:, None] * a + b, starts, axis=0))
+
+
+# (num_perm, normalised line) → the signature of its own shingles (~6 MB)
+_LINE_SIGNATURES: BatchMemo[tuple[int, str], np.ndarray] = BatchMemo(
+    lambda keys: _signatures_of_lines([norm for _n, norm in keys], keys[0][0]), 1 << 13)
 
 
 def is_empty(signature) -> bool:

@@ -31,7 +31,6 @@ _LABEL = re.compile(r"^([^,，。:：;；]{1,14})[:：]\s*(?=\S)")
 _TABLE_ROW = re.compile(r"^\|.*\|")
 _TABLE_RULE = re.compile(r"^\|[|\-–—:：\s]*$")
 _TABLE_CELL = re.compile(r"[^|]+")
-_BULLET = re.compile(r"^[•·●▪◆■]")
 _HEADING_MAX = 40
 
 
@@ -69,6 +68,11 @@ class Sentence:
     @property
     def section(self) -> str:
         return self.block.kind
+
+
+def _is_bullet(text: str) -> bool:
+    m = _MARKER.match(text)
+    return bool(m and m.group("bullet"))
 
 
 def marker_level(m: re.Match) -> int:
@@ -114,7 +118,7 @@ def classify_lines(lines: list[tuple[int, int, str]]) -> list[Block]:
         if block.kind != "blank":
             # bullets after 「…:」 are the body's own list, as long as the list goes on
             state["content_list"] = block.kind == "body" and (
-                block.text.endswith((":", "：")) or state["content_list"] and _BULLET.match(block.text) is not None)
+                block.text.endswith((":", "：")) or state["content_list"] and _is_bullet(block.text))
         blocks.append(block)
     _mark_table_headers(blocks)
     _last_heading_to_body(blocks)
@@ -218,7 +222,7 @@ def _classify_content(b: Block, text: str, stack: list, state: dict) -> None:
     if _TABLE_ROW.match(text) or _TABLE_RULE.match(text):
         _classify_table_line(b, text, stack)
         return
-    heading_like = is_heading_like(text) and not (state["content_list"] and _BULLET.match(text))
+    heading_like = is_heading_like(text) and not (state["content_list"] and _is_bullet(text))
     marker, level, rest = split_marker(text, heading_like)
     b.marker, b.level = marker, level
     question = bool(re.search(r"[?？]\s*$", text)) and len(text) <= 60

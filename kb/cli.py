@@ -120,7 +120,6 @@ def train_claims(gold: tuple[str, ...], corpus: str, folds: int, write: bool, he
         click.echo(f"wrote {target}")
 
 
-
 def _print_held_out_scores(corpus: Path, gold: list[str], folds: int) -> None:
     from extract.held_out import held_out_scores
 

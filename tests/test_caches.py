@@ -23,7 +23,7 @@ def fresh_signature(text: str) -> list[int]:
 def test_signatures_do_not_depend_on_the_shingle_memo(monkeypatch):
     texts = [a.text for a in articles()]
     expected = [fresh_signature(t) for t in texts]
-    monkeypatch.setattr(fingerprint, "_MAX_HASHED", 300)  # smaller than one article's shingles
+    monkeypatch.setattr(fingerprint._HASHED, "maxsize", 300)  # smaller than one article's shingles
     fingerprint._HASHED.clear()
     assert [fingerprint.minhash_signature(t) for t in texts + texts] == expected + expected
 
@@ -34,7 +34,7 @@ def test_signatures_of_texts_of_many_lines_are_those_of_the_whole_text(monkeypat
     texts = [document.build_document(a).clean.text for a in articles()]
     texts += ["ab\ncd", "abc\nde", "abcde\nf", "a\nb\nc\nd\ne\nf", "！\n？\nab", "Ａ\nＢ_c\n\u2028x\r\nyz１２", "e\n\u0301abcd"]
     expected = [fingerprint._signature_of(fingerprint.shingles(t), fingerprint.NUM_PERM).tolist() for t in texts]
-    monkeypatch.setattr(fingerprint, "_MAX_LINE_SIGNATURES", 5)
+    monkeypatch.setattr(fingerprint._LINE_SIGNATURES, "maxsize", 5)
     fingerprint._LINE_SIGNATURES.clear()
     assert [fingerprint.minhash_signature(t) for t in texts + texts] == expected + expected
 
@@ -52,7 +52,7 @@ def summary(doc: document.Document) -> tuple:
 def test_documents_do_not_depend_on_the_line_memo(monkeypatch):
     found = articles()
     expected = [summary(fresh_document(a)) for a in found]
-    monkeypatch.setattr(document, "_MAX_CLEANED", 7)  # emptied within most articles
+    monkeypatch.setattr(document._CLEANED, "maxsize", 7)  # emptied within most articles
     document._CLEANED.clear()
     assert [summary(document.build_document(a)) for a in found + found] == expected + expected
 
@@ -62,5 +62,6 @@ def test_script_counted_by_line_is_the_script_of_the_whole_text(monkeypatch):
 
     texts = [a.text for a in articles()] + ["這是繁體中文\n这是简体", "隨著\n时间", "abc\n\n", ""]
     expected = [script._detect_script(t) for t in texts]
-    monkeypatch.setattr(script, "_MAX_COUNTED", 5)
+    for memo in script._COUNTED.values():
+        monkeypatch.setattr(memo, "maxsize", 5)
     assert [script.detect_script(t) for t in texts + texts] == expected + expected

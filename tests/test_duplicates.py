@@ -98,15 +98,12 @@ def test_empty_text_is_similar_to_nothing():
 
 
 def test_signature_same_across_processes_and_hash_seeds():
-    # extract/fingerprint.py loaded on its own, so the subprocesses start fast
-    code = ("import importlib.util, json, sys; "
-            "spec = importlib.util.spec_from_file_location('fingerprint', sys.argv[1]); "
-            "fp = importlib.util.module_from_spec(spec); spec.loader.exec_module(fp); "
-            "print(json.dumps(fp.minhash_signature(open(sys.argv[2], encoding='utf-8').read())))")
+    code = ("import json, sys; from extract.fingerprint import minhash_signature; "
+            "print(json.dumps(minhash_signature(open(sys.argv[1], encoding='utf-8').read())))")
     sigs = []
     for seed in ("0", "12345"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        out = subprocess.run([sys.executable, "-c", code, str(ROOT / "extract" / "fingerprint.py"), str(CORPUS / A000)],
+        out = subprocess.run([sys.executable, "-c", code, str(CORPUS / A000)],
                              cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
         sigs.append(json.loads(out))
     assert sigs[0] == sigs[1]

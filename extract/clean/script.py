@@ -6,6 +6,8 @@ from functools import lru_cache
 import numpy as np
 import opencc
 
+from ..memo import BatchMemo
+
 # tw2s (not t2s) also converts Taiwan variants: 隨著 → 随着
 _CONFIG = "tw2s"
 
@@ -59,7 +61,7 @@ def detect_script(text: str) -> str:
     (`simplified_lines`), unless a conversion changes a line's length: then the whole text
     is counted at once."""
     lines = text.split("\n")
-    counts = _remembered(_TW2S_COUNTS, lines, "tw2s")
+    counts = _COUNTED["tw2s"].get_many(lines)
     if not all(same for _h, _c, same in counts):
         return _detect_script(text)
     han = sum(h for h, _c, _s in counts)
@@ -68,7 +70,7 @@ def detect_script(text: str) -> str:
     if sum(c for _h, c, _s in counts) < 0.02 * han:
         return "simplified"
     # characters that exist only in simplified script
-    back = _remembered(_S2T_COUNTS, lines, "s2t")
+    back = _COUNTED["s2t"].get_many(lines)
     simplified_only = sum(c for _h, c, _s in back) if all(same for *_, same in back) else _counts(text, "s2t")[1]
     return "mixed" if simplified_only >= 0.02 * han else "traditional"
 
@@ -96,24 +98,6 @@ def _counts(text: str, config: str, converted: str | None = None) -> tuple[int, 
     return han, (_differing(codes, to_simplified(text)) if config == "tw2s" else 0), False
 
 
-# line → its counts, per conversion (bounded: emptied when full)
-_TW2S_COUNTS: dict[str, tuple[int, int, bool]] = {}
-_S2T_COUNTS: dict[str, tuple[int, int, bool]] = {}
-_MAX_COUNTED = 1 << 13
-
-
-def _remembered(memo: dict[str, tuple[int, int, bool]], lines: list[str], config: str) -> list[tuple[int, int, bool]]:
-    """_counts of each line; the lines not seen before are counted together (`_count_lines`)."""
-    found = {line: memo[line] for line in lines if line in memo}
-    new = [line for line in dict.fromkeys(lines) if line not in found]
-    if new:
-        if len(memo) + len(new) > _MAX_COUNTED:
-            memo.clear()
-        for line, counts in zip(new, _count_lines(new, config)):
-            found[line] = memo[line] = counts
-    return [found[line] for line in lines]
-
-
 def _count_lines(lines: list[str], config: str) -> list[tuple[int, int, bool]]:
     """_counts of each line (none holds a line break) with one OpenCC call and one numpy
     pass over all of them: per line, the calls cost more than the counting."""
@@ -135,3 +119,8 @@ def _count_lines(lines: list[str], config: str) -> list[tuple[int, int, bool]]:
 def _line_sums(mask: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> list[int]:
     total = np.concatenate(([0], np.cumsum(mask)))
     return (total[ends] - total[starts]).tolist()
+
+
+# line → its counts, per conversion
+_COUNTED: dict[str, BatchMemo[str, tuple[int, int, bool]]] = {
+    config: BatchMemo(lambda lines, config=config: _count_lines(lines, config), 1 << 13) for config in ("tw2s", "s2t")}
