@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
 
 from .rules import first_match, named_patterns
 
@@ -140,43 +142,64 @@ def _mark_table_headers(blocks: list[Block]) -> None:
             above.kind, above.rule = "meta", "table_header"
 
 
+class LineHits(NamedTuple):
+    """The section rules a line's own text matches (rule name, else None): what does not
+    depend on the lines before it. Content farms repeat their lines, so it is cached."""
+    spam: str | None
+    links_start: str | None  # a short line that opens a list of related links
+    links_item: str | None
+    comment_start: str | None
+    comment_header: tuple[str, str | None, str | None] | None  # rule, commenter, date
+    boilerplate: tuple[str, str] | None  # kind, rule
+    prose: bool
+
+
+@lru_cache(maxsize=1 << 13)
+def line_hits(text: str) -> LineHits:
+    def hit(group: str) -> str | None:
+        found = first_match(named_patterns(SECTIONS, group), text)
+        return found[0] if found else None
+
+    header = first_match(named_patterns(SECTIONS, "comment_header"), text)
+    return LineHits(hit("spam"), hit("links_start") if len(text) <= 20 else None, hit("links_item"),
+                    hit("comment_start"),
+                    (header[0], header[1].group("commenter") or None, header[1].group("date")) if header else None,
+                    _boilerplate(text), _starts_prose(text))
+
+
 def _classify(i: int, rs: int, re_: int, text: str, stack: list, state: dict) -> Block:
     b = Block(i, "blank", "", rs, re_, text)
     if not text:
         return b
-    hit = first_match(named_patterns(SECTIONS, "spam"), text)
-    if hit:
-        b.kind, b.rule = "spam", hit[0]
+    hits = line_hits(text)
+    if hits.spam:
+        b.kind, b.rule = "spam", hits.spam
         return b
-    if state["zone"] == "links" and not _starts_prose(text):
+    if state["zone"] == "links" and not hits.prose:
         b.kind, b.rule = "links", "related_list"
         return b
-    hit = first_match(named_patterns(SECTIONS, "links_start"), text)
-    if hit and len(text) <= 20:
+    if hits.links_start:
         state["zone"] = "links"
-        b.kind, b.rule = "links", hit[0]
+        b.kind, b.rule = "links", hits.links_start
         return b
-    hit = first_match(named_patterns(SECTIONS, "links_item"), text)
-    if hit and not state["content_list"]:
-        b.kind, b.rule = "links", hit[0]
+    if hits.links_item and not state["content_list"]:
+        b.kind, b.rule = "links", hits.links_item
         return b
-    hit = first_match(named_patterns(SECTIONS, "comment_start"), text)
-    if hit:
+    if hits.comment_start:
         state["zone"] = "comments"
-        b.kind, b.rule = "meta", hit[0]
+        b.kind, b.rule = "meta", hits.comment_start
         return b
-    hit = first_match(named_patterns(SECTIONS, "comment_header"), text)
-    if hit:
+    if hits.comment_header:
         state["zone"] = "comments"
-        state["comment"] = (hit[1].group("commenter") or None, hit[1].group("date"))
+        rule, commenter, date = hits.comment_header
+        state["comment"] = (commenter, date)
         state["comment_idx"] += 1
-        b.kind, b.rule = "comment_header", hit[0]
+        b.kind, b.rule = "comment_header", rule
         b.commenter, b.comment_date = state["comment"]
         b.comment_idx = state["comment_idx"]
         return b
-    boiler = _boilerplate(text)
-    if boiler:
-        b.kind, b.rule = boiler
+    if hits.boilerplate:
+        b.kind, b.rule = hits.boilerplate
         return b
     if state["zone"] == "comments" and state["comment"]:
         b.kind, b.rule = "comment", "after_avatar_line"
@@ -265,15 +288,19 @@ def table_cells(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _TABLE_CELL.finditer(text) if m.group(0).strip()]
 
 
-def split_sentences(block: Block) -> list[tuple[int, int]]:
+def split_sentences(block: Block) -> tuple[tuple[int, int], ...]:
     """(start, end) of each sentence in the block's clean text; the end keeps the
     closing punctuation, leading whitespace is skipped. In a table row each cell but
     the labelling first one is split on its own."""
-    if block.rule == "table_row":
-        cells = table_cells(block.text)
-        return [span for s, e in (cells[1:] if len(cells) > 1 else cells)
-                for span in _sentence_spans(block.text, s, e)]
-    return _sentence_spans(block.text, 0, len(block.text))
+    return _split(block.text, block.rule == "table_row")
+
+
+@lru_cache(maxsize=1 << 13)  # a line is split the same wherever it recurs
+def _split(text: str, table_row: bool) -> tuple[tuple[int, int], ...]:
+    if table_row:
+        cells = table_cells(text)
+        return tuple(span for s, e in (cells[1:] if len(cells) > 1 else cells) for span in _sentence_spans(text, s, e))
+    return tuple(_sentence_spans(text, 0, len(text)))
 
 
 def _sentence_spans(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
