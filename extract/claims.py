@@ -79,6 +79,15 @@ def context_subject(text: str | None) -> str | None:
     return text[:20] or None
 
 
+class Typing(NamedTuple):
+    """A type a sentence's features give it: probability, the rule that counted most
+    (`_deciding_rule`) and every feature that counted for it."""
+    type: str
+    probability: float
+    rule: str
+    rules: tuple[str, ...]
+
+
 class ClaimModel:
     """Fitted weights (the claim_weights.yml document): each feature's weight for every
     type, each type's bias and threshold, the share of its top type a second type needs."""
@@ -92,8 +101,10 @@ class ClaimModel:
             for feature, w in document[type_]["weights"].items():
                 table.setdefault(feature, [0.0] * len(TYPES))[i] = w
         self.table = {f: tuple(ws) for f, ws in table.items()}
+        # near-identical articles give the same sentence under the same heading again
+        self.typings = lru_cache(maxsize=1 << 13)(self._typings)
 
-    def scored_types(self, features: set[str]) -> list[tuple[str, float, list[tuple[float, str]]]]:
+    def scored_types(self, features: set[str] | frozenset[str]) -> list[tuple[str, float, list[tuple[float, str]]]]:
         """(type, probability, (weight, feature) contributions) of each type whose
         probability reaches its threshold and, for a sentence's second type, the fitted
         share of the top type's probability."""
@@ -106,6 +117,10 @@ class ClaimModel:
         return [(type_, p, [(ws[i], f) for f, ws in active if ws[i]])
                 for i, (type_, p) in enumerate(zip(TYPES, probs))
                 if p >= self.thresholds[i] and p >= floor]
+
+    def _typings(self, features: frozenset[str]) -> tuple[Typing, ...]:
+        return tuple(Typing(type_, p, _deciding_rule(parts), tuple(sorted(f for w, f in parts if w > 0)))
+                     for type_, p, parts in self.scored_types(features))
 
 
 @lru_cache(maxsize=1)
@@ -209,9 +224,16 @@ def extract_claims(sentences: list[Sentence], model: ClaimModel | None = None) -
         intro_name = intro[0] if intro and intro[1] == s.block.heading_path else None
         if _QUESTION.search(s.text) or not feats.isdisjoint(_cue_lookup().not_claim_features):
             continue  # questions, definitions and announcements are never claims
-        for type_, p, parts in model.scored_types(feats):
-            claim = Claim(type_, s, _deciding_rule(parts), round(p, 2),
-                          rules=sorted(f for w, f in parts if w > 0))
+        typings = model.typings(frozenset(feats))
+        if not typings:
+            continue
+        # what the sentence gives every claim it carries
+        modality, negated = _modality(feats), _negated(s.text, feats)
+        texts = [t for _, t in ctx]
+        subject = normalise_subject(s.block.label, s.text, *texts) or context_subject(texts[0] if texts else None)
+        for type_, p, rule, rules in typings:
+            claim = Claim(type_, s, rule, round(p, 2), subject=subject, modality=modality, negated=negated,
+                          rules=list(rules))
             if type_ == "legality":
                 claim.stance, stance_rule = stance_of(s.text)
                 claim.rules.append(f"stance:{stance_rule}")
@@ -220,10 +242,6 @@ def extract_claims(sentences: list[Sentence], model: ClaimModel | None = None) -
                 process, stages = inline_stages(s.text)
                 if stages:
                     claim.process, claim.stages = process, stages
-            claim.modality = _modality(feats)
-            claim.negated = _negated(s.text, feats)
-            texts = [t for _, t in ctx]
-            claim.subject = normalise_subject(s.block.label, s.text, *texts) or context_subject(texts[0] if texts else None)
             claims.append(claim)
     return claims
 

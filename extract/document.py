@@ -55,8 +55,16 @@ class Document:
     @property
     def clean(self) -> MappedText:
         """Analysis text of the article; spam and related links left out."""
-        keep = [m for m, b in zip(self.lines, self.blocks) if b.kind not in ("spam", "links", "blank")]
+        keep = self._kept_lines()
         return MappedText.join(keep) if keep else MappedText.identity("")
+
+    @property
+    def clean_text(self) -> str:
+        """`clean.text`, without mapping its offsets."""
+        return "\n".join(m.text for m in self._kept_lines())
+
+    def _kept_lines(self) -> list[MappedText]:
+        return [m for m, b in zip(self.lines, self.blocks) if b.kind not in ("spam", "links", "blank")]
 
     @property
     def title(self) -> str | None:
@@ -137,7 +145,7 @@ class CleanLine:
         doc.signals += [Signal(g.kind, g.rule, g.raw_start + base, g.raw_end + base, g.text) for g in self.signals]
         doc.edits += [RecordedEdit(e.rule, e.raw_start + base, e.raw_end + base, e.original, e.replacement)
                       for e in self.edits]
-        return MappedText(self.text, [p + base for p in self.starts])
+        return MappedText(self.text, self.starts, base)
 
 
 def clean_lines(raw: str, spans: list[tuple[int, int]], doc: Document) -> list[MappedText]:

@@ -23,23 +23,32 @@ class Edit:
 @dataclass
 class MappedText:
     text: str
-    # raw offset of each character, plus one entry for the end of the text
-    starts: list[int] = field(default_factory=list)
+    # raw offset of each character less `offset`, plus one entry for the end of the text
+    relative: list[int] = field(default_factory=list)
+    # added to every entry: a line cleaned once is placed in each article that repeats it
+    # without copying its offsets
+    offset: int = 0
+
+    @property
+    def starts(self) -> list[int]:
+        """Raw offset of each character, plus one entry for the end of the text."""
+        return [p + self.offset for p in self.relative] if self.offset else self.relative
 
     @classmethod
     def identity(cls, text: str, base: int = 0) -> "MappedText":
-        return cls(text, list(range(base, base + len(text) + 1)))
+        return cls(text, list(range(len(text) + 1)), base)
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         """Raw offsets covering clean text[start:end]."""
+        first = self.relative[start] + self.offset
         if end <= start:
-            return self.starts[start], self.starts[start]
-        return self.starts[start], self._raw_end(end - 1)
+            return first, first
+        return first, self._raw_end(end - 1)
 
     def _raw_end(self, i: int) -> int:
         # a character replaced from a longer raw span ends where the next one starts
-        nxt = self.starts[i + 1]
-        return nxt if nxt > self.starts[i] else self.starts[i] + 1
+        here, nxt = self.relative[i], self.relative[i + 1]
+        return self.offset + (nxt if nxt > here else here + 1)
 
     def apply(self, edits: Iterable[Edit]) -> tuple["MappedText", list[tuple[Edit, int, int]]]:
         """Apply non-overlapping edits; return the new text and each edit's raw span."""
@@ -51,21 +60,26 @@ class MappedText:
             if e.start < pos:
                 continue  # overlapping edit: the earlier one wins
             out.append(self.text[pos:e.start])
-            starts.extend(self.starts[pos:e.start])
-            raw_s, raw_e = self.starts[e.start], self.starts[e.end]
+            starts.extend(self.relative[pos:e.start])
+            raw_s, raw_e = self.relative[e.start], self.relative[e.end]
             out.append(e.replacement)
             if len(e.replacement) == e.end - e.start:
-                starts.extend(self.starts[e.start:e.end])
+                starts.extend(self.relative[e.start:e.end])
             else:
                 starts.extend([raw_s] * len(e.replacement))
-            applied.append((e, raw_s, raw_e))
+            applied.append((e, raw_s + self.offset, raw_e + self.offset))
             pos = e.end
         out.append(self.text[pos:])
-        starts.extend(self.starts[pos:])
-        return MappedText("".join(out), starts), applied
+        starts.extend(self.relative[pos:])
+        return MappedText("".join(out), starts, self.offset), applied
 
     def slice(self, start: int, end: int) -> "MappedText":
-        return MappedText(self.text[start:end], self.starts[start:end + 1])
+        return MappedText(self.text[start:end], self.relative[start:end + 1], self.offset)
+
+    @property
+    def raw_end(self) -> int:
+        """Raw offset of the end of the text."""
+        return self.relative[-1] + self.offset
 
     @staticmethod
     def join(parts: list["MappedText"], sep: str = "\n") -> "MappedText":
@@ -73,8 +87,8 @@ class MappedText:
         for i, p in enumerate(parts):
             if i and sep:
                 text.append(sep)
-                starts.extend([parts[i - 1].starts[-1]] * len(sep))
+                starts.extend([parts[i - 1].raw_end] * len(sep))
             text.append(p.text)
             starts.extend(p.starts[:-1])
-        end = parts[-1].starts[-1] if parts else 0
+        end = parts[-1].raw_end if parts else 0
         return MappedText("".join(text), starts + [end])

@@ -45,7 +45,7 @@ def to_rows(result: Analysis) -> ArticleRows:
     doc = result.document
     art = doc.article
     aid = art.id
-    clean_text = doc.clean.text
+    clean_text = doc.clean_text
     kinds = {}
     for s in doc.signals:
         kinds[s.kind] = kinds.get(s.kind, 0) + 1

@@ -38,6 +38,7 @@ def check_analysis(raw: str) -> None:
     n = len(raw)
     assert len(doc.raw_text) == n  # masking keeps every offset
     clean = doc.clean
+    assert doc.clean_text == clean.text
     assert len(clean.starts) == len(clean.text) + 1
     assert all(0 <= s <= n for s in clean.starts)
     assert all(a <= b for a, b in zip(clean.starts, clean.starts[1:]))
