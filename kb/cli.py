@@ -10,6 +10,7 @@ import click
 
 from extract.formats import MAX_BYTES
 
+from .db import BATCH_SIZE
 from .ingest import ingest
 
 DEFAULT_DB = "kb.db"
@@ -36,9 +37,12 @@ def cli() -> None:
 @click.option("--jobs", "-j", default=1, show_default=True, help="worker processes for decode/clean/extract")
 @click.option("--max-bytes", default=MAX_BYTES, show_default=True, help="refuse files larger than this")
 @click.option("--quiet", "-q", is_flag=True, help="no progress bar")
+@click.option("--batch-size", default=BATCH_SIZE, show_default=True,
+              help="articles stored per transaction (also committed every 2 s); a crash loses at most one batch")
 @click.option("--graph/--no-graph", default=True, show_default=True,
               help="update claim clusters and the graph when articles were added or replaced")
-def ingest_cmd(paths: tuple[str, ...], db_path: str, jobs: int, max_bytes: int, quiet: bool, graph: bool) -> None:
+def ingest_cmd(paths: tuple[str, ...], db_path: str, jobs: int, max_bytes: int, quiet: bool, batch_size: int,
+               graph: bool) -> None:
     """Ingest article files (.txt, .html, .jsonl) or folders of them."""
     from tqdm import tqdm
 
@@ -46,7 +50,7 @@ def ingest_cmd(paths: tuple[str, ...], db_path: str, jobs: int, max_bytes: int, 
         show = not quiet and (total or 0) > 1
         return tqdm(it, total=total, unit="file", file=sys.stderr, disable=not show)
 
-    summary = ingest(paths, db_path, jobs=jobs, max_bytes=max_bytes, progress=progress)
+    summary = ingest(paths, db_path, jobs=jobs, max_bytes=max_bytes, progress=progress, batch_size=batch_size)
     for err in summary.errors:
         click.echo(f"error: {err}", err=True)
     click.echo(summary.line())

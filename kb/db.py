@@ -7,6 +7,7 @@ import contextlib
 import datetime as _dt
 import operator
 import time
+from typing import Iterator
 
 import sqlite_utils
 
@@ -119,16 +120,44 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         for name, (columns, pk, fks) in SCHEMA.items():
             if name not in existing:
                 db[name].create(columns, pk=pk, foreign_keys=fks)
-            # also on older databases: deleting a replaced article's sentences looks up
-            # the rows that refer to them through these indexes
-            for cols in INDEXES.get(name, []):
-                db[name].create_index(cols, if_not_exists=True)
+        # also on older databases, and after a bulk load that did not finish: deleting a
+        # replaced article's sentences looks up the rows that refer to them through these
+        create_indexes(db)
         for name, sql in VIEWS.items():
             db.execute(f"create view if not exists [{name}] as {sql}")
         for name, columns in FTS_TABLES.items():
             db.execute(f"create virtual table if not exists [{name}] using fts5({', '.join(columns)})")
         for sql in band_indexes():  # also added to databases made before them
             db.execute(sql)
+
+
+def create_indexes(db: sqlite_utils.Database) -> None:
+    for name, indexes in INDEXES.items():
+        for cols in indexes:
+            db[name].create_index(cols, if_not_exists=True)
+
+
+# what storing an article looks up: the articles of a source (the primary keys and the
+# fingerprint bands are not in INDEXES)
+KEPT_IN_BULK = {("articles", ("source",))}
+
+
+@contextlib.contextmanager
+def bulk_load(db: sqlite_utils.Database) -> Iterator[None]:
+    """Storing many articles into an empty database: the secondary indexes nothing looks
+    up while storing are dropped and built once at the end (sorting every row once is
+    cheaper than updating each B-tree per row: 5 % of the ingest time). A run that dies
+    leaves them to the next open_db, which builds missing indexes. In an empty database no
+    stored article is replaced, and no lookups by article go through the dropped indexes."""
+    for name, indexes in INDEXES.items():
+        for cols in indexes:
+            if (name, tuple(cols)) not in KEPT_IN_BULK:
+                db.execute(f"drop index if exists [idx_{name}_{'_'.join(cols)}]")
+    try:
+        yield
+    finally:
+        with db.conn:
+            create_indexes(db)
 
 
 def stored_articles(db: sqlite_utils.Database, path) -> frozenset[tuple[str, str]]:
@@ -161,6 +190,9 @@ def _assign_ids(db: sqlite_utils.Database, table: str, rows: list[dict]) -> list
     return [row["id"] for row in rows]
 
 
+BATCH_SIZE = 300  # articles per transaction of a `kb ingest` (Batches)
+
+
 class Batches:
     """Articles stored in transactions of up to `size` articles or `seconds`: a commit per
     article wrote every index and full-text page the article touched once per article
@@ -170,7 +202,7 @@ class Batches:
     `store_article` needs no savepoint of its own here: `in_batch=True`); a crash loses
     the batch in progress, which the next run stores."""
 
-    def __init__(self, db: sqlite_utils.Database, size: int = 300, seconds: float = 2.0) -> None:
+    def __init__(self, db: sqlite_utils.Database, size: int = BATCH_SIZE, seconds: float = 2.0) -> None:
         self.db, self.size, self.seconds = db, size, seconds
         self.count, self.started = 0, 0.0
 

@@ -17,7 +17,7 @@ from typing import Callable, Iterable, Iterator
 from extract import Article, InputError, analyse
 from extract.formats import MAX_BYTES, SUFFIXES, read_articles
 
-from .db import Batches, open_db, store_article, stored_articles
+from .db import BATCH_SIZE, Batches, bulk_load, open_db, store_article, stored_articles
 from .dedup import DuplicateIndex
 from .records import ArticleRows, to_rows
 
@@ -131,7 +131,7 @@ def _bounded_map(pool: ProcessPoolExecutor, fn: Callable, tasks: Iterable, ahead
 
 
 def ingest(paths: Iterable[str | Path], db_path: str, jobs: int = 1, max_bytes: int = MAX_BYTES,
-           progress: Callable[[Iterable], Iterable] = lambda it, **kw: it) -> Summary:
+           progress: Callable[[Iterable], Iterable] = lambda it, **kw: it, batch_size: int = BATCH_SIZE) -> Summary:
     """Ingest every article under `paths` into the database at `db_path`."""
     summary = Summary()
     files: list[Path] = []
@@ -152,13 +152,15 @@ def ingest(paths: Iterable[str | Path], db_path: str, jobs: int = 1, max_bytes: 
         chunks = [tasks[i:i + CHUNK] for i in range(0, len(tasks), CHUNK)]
         done = _bounded_map(pool, _analyse_files, chunks, AHEAD * jobs) if pool else map(_analyse_files, chunks)
         per_file = (items for chunk in done for items in chunk)
-        _store_all(db, progress(per_file, total=len(tasks)), summary, dedup)
+        empty = db.execute("select not exists (select 1 from articles)").fetchone()[0]
+        with bulk_load(db) if empty else contextlib.nullcontext():
+            _store_all(db, progress(per_file, total=len(tasks)), summary, dedup, batch_size)
     return summary
 
 
 def _store_all(db, results: Iterable[list[ArticleRows | Unchanged | str]], summary: Summary,
-               dedup: DuplicateIndex | None = None) -> None:
-    with Batches(db) as batches:
+               dedup: DuplicateIndex | None = None, batch_size: int = BATCH_SIZE) -> None:
+    with Batches(db, batch_size) as batches:
         for items in results:
             _store_items(db, items, summary, dedup)
             batches.stored(len(items))
