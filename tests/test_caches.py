@@ -65,3 +65,31 @@ def test_script_counted_by_line_is_the_script_of_the_whole_text(monkeypatch):
     for memo in script._COUNTED.values():
         monkeypatch.setattr(memo, "maxsize", 5)
     assert [script.detect_script(t) for t in texts + texts] == expected + expected
+
+
+def claim_summary(article) -> list[tuple]:
+    from extract import analyse
+
+    return [(c.sentence.idx, c.type, c.confidence, c.rule, tuple(c.rules), c.stance, c.subject, c.modality,
+             c.negated, c.process, c.step) for c in analyse(article).claims]
+
+
+def test_claims_and_sections_do_not_depend_on_the_line_and_feature_caches():
+    """Section rules and sentence spans are cached per line text, claim types per feature
+    set: an article analysed after the others (caches warm, and filled by other articles)
+    gets what it gets alone with every cache empty."""
+    from extract.claims import fitted_model
+    from extract.structure import _split, line_hits
+
+    def cold(article):
+        line_hits.cache_clear()
+        _split.cache_clear()
+        fitted_model().typings.cache_clear()
+        doc = document.build_document(article)
+        return [(b.kind, b.rule) for b in doc.blocks], claim_summary(article)
+
+    found = articles()
+    expected = [cold(a) for a in found]
+    warm = [([(b.kind, b.rule) for b in document.build_document(a).blocks], claim_summary(a))
+            for a in reversed(found)]
+    assert warm[::-1] == expected
