@@ -1,6 +1,7 @@
 """Ingestion: walk paths, analyse articles (in worker processes with --jobs), store
-each with one writer, every article whole or not at all (a savepoint each, committed in
-batches: kb.db.Batches). Bad input is reported and skipped."""
+each with one writer, every article whole or not at all (committed in batches:
+kb.db.Batches; into an empty database as a bulk load: kb.db.bulk_load). Bad input is
+reported and skipped."""
 from __future__ import annotations
 
 import contextlib

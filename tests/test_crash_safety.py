@@ -63,14 +63,14 @@ def article_count(db_path: Path) -> int:
 
 
 def missing_indexes(db_path: Path) -> set[str]:
-    from kb.db import INDEXES
+    from kb.db import INDEXES, index_name
 
     conn = sqlite3.connect(str(db_path))
     try:
         present = {r[0] for r in conn.execute("select name from sqlite_master where type = 'index'")}
     finally:
         conn.close()
-    return {f"idx_{t}_{'_'.join(cols)}" for t, indexes in INDEXES.items() for cols in indexes} - present
+    return {index_name(t, cols) for t, indexes in INDEXES.items() for cols in indexes} - present
 
 
 def test_killed_ingest_leaves_whole_articles_and_a_rerun_completes(tmp_path):

@@ -55,12 +55,12 @@ def index_names(db_path) -> set[str]:
 def test_first_ingest_into_an_empty_database_ends_with_every_index(kb_path, tmp_path):
     """A bulk load drops the secondary indexes while it stores (kb.db.bulk_load): it must
     build them all again, the same as an ingest into a database that had articles."""
-    from kb.db import INDEXES
+    from kb.db import INDEXES, index_name
 
     path = tmp_path / "kb.db"
     ingest([str(CORPUS / A000)], str(path))  # not empty now: the next ingest keeps its indexes
     ingest([str(CORPUS)], str(path))
-    expected = {f"idx_{t}_{'_'.join(cols)}" for t, indexes in INDEXES.items() for cols in indexes}
+    expected = {index_name(t, cols) for t, indexes in INDEXES.items() for cols in indexes}
     assert expected <= index_names(kb_path)
     assert index_names(kb_path) == index_names(path)
     assert row_counts(kb_path) == row_counts(path)
