@@ -8,9 +8,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import rjieba
-
 from .claims_rules import compiled_rules
+from .nlp import cut
 from .structure import Sentence
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -20,7 +19,7 @@ _WORD_CONTEXTS = ("label", "question", "h1")
 
 def content_words(text: str) -> set[str]:
     """Words of two or more characters with a Chinese character (rjieba segmentation)."""
-    return {w for w in rjieba.cut(text) if len(w) > 1 and _HAN.search(w)}
+    return {w for w in cut(text) if len(w) > 1 and _HAN.search(w)}
 
 _LIST_INTRO = re.compile(r"(以下|如下|几个|几点|步骤|阶段|方面|包括|包含|涵盖?|分为)[^,，。]{0,12}[:：]$")
 _QUESTION_END = re.compile(r"[?？吗]\s*$")

@@ -20,7 +20,14 @@ if TYPE_CHECKING:
 
 def words(text: str) -> list[str]:
     """The tokens of a text: rjieba.cut, whitespace kept so offsets are exact."""
-    return [w for w in rjieba.cut(text) if w]
+    return list(cut(text))
+
+
+@lru_cache(maxsize=1 << 13)
+def cut(text: str) -> tuple[str, ...]:
+    """`words` of a sentence, cut once: the claim features (extract/features.py) and the
+    entity matches both need them."""
+    return tuple(w for w in rjieba.cut(text) if w)
 
 
 class JiebaRsTokenizer:
@@ -86,7 +93,7 @@ def match_entities(text: str) -> list[tuple[int, int, str, str]]:
 
 @lru_cache(maxsize=1 << 13)  # content farms repeat their sentences across articles
 def _entity_spans(text: str) -> tuple[tuple[int, int, str, str], ...]:
-    tokens = words(text)
+    tokens = cut(text)
     index = phrase_index()
     found = set()
     for i, token in enumerate(tokens):
