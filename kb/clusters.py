@@ -217,8 +217,32 @@ def recount(db: sqlite_utils.Database, cluster_ids: Iterable[int] | None = None)
 def rebuild_clusters(db: sqlite_utils.Database) -> dict[int, int]:
     """Cluster every claim of temp.graph_scope (all articles, in a full rebuild) into empty
     cluster tables. Returns claim id → cluster id."""
+    return store_clusters(db, *compute_clusters(db))
+
+
+def compute_clusters(db: sqlite_utils.Database) -> tuple[dict[int, int], MemoryLeaderIndex]:
+    """claim id → cluster id of the claims of temp.graph_scope, and the index of their
+    canonical claims: nothing written (a full rebuild computes this in a second process)."""
     index = MemoryLeaderIndex()
-    clusters = cluster_claims(claims_in_scope(db), index)
+    return cluster_claims(claims_in_scope(db), index), index
+
+
+def compute_clusters_at(db_path: str) -> tuple[dict[int, int], MemoryLeaderIndex]:
+    """compute_clusters over every committed claim of the database at `db_path`, through a
+    connection of its own (in a forked process: never the parent's)."""
+    from .db import connect
+    from .graph_schema import set_scope
+
+    db = connect(db_path)
+    try:
+        set_scope(db, None)  # a temp table of this connection: the database is only read
+        return compute_clusters(db)
+    finally:
+        db.close()
+
+
+def store_clusters(db: sqlite_utils.Database, clusters: dict[int, int], index: MemoryLeaderIndex) -> dict[int, int]:
+    """Fill the empty cluster tables with computed clusters; returns `clusters`."""
     store_members(db, clusters)
     lsh, signatures = index.rows()
     db.conn.executemany("insert into claim_cluster_lsh (key, cluster_id) values (?, ?)", lsh)

@@ -103,6 +103,14 @@ CHILDREN = ["claim_laws", "procedure_steps", "faq", "article_fingerprints", "men
 
 def open_db(path: str) -> sqlite_utils.Database:
     """The database at `path`, with the schema created and WAL mode on."""
+    db = connect(path)
+    ensure_schema(db)
+    return db
+
+
+def connect(path: str) -> sqlite_utils.Database:
+    """A connection to the database at `path` as open_db makes it, the schema left as it
+    is (a worker of `kb ingest --jobs` during a bulk load: no indexes built again)."""
     db = sqlite_utils.Database(path)
     db.conn.execute("PRAGMA busy_timeout = 30000")
     db.enable_wal()
@@ -110,7 +118,6 @@ def open_db(path: str) -> sqlite_utils.Database:
     # still leaves whole transactions only (a power cut may lose the last few)
     db.conn.execute("PRAGMA synchronous = NORMAL")
     db.conn.execute("PRAGMA foreign_keys = ON")
-    ensure_schema(db)
     return db
 
 

@@ -46,11 +46,11 @@ import json
 from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import sqlite_utils
 
-from .clusters import rebuild_clusters
+from .clusters import compute_clusters, compute_clusters_at, store_clusters
 from .graph_schema import (GRAPH_VERSION, SCOPED_CLAIMS, create_graph_tables, create_indexes,
                            drop_graph_tables, now, set_scope, set_state)
 from .stances import rebuild_targets
@@ -96,6 +96,12 @@ def scope_nodes(db: sqlite_utils.Database) -> list[dict]:
 def scope_edges(db: sqlite_utils.Database) -> list[Edge]:
     """Edges out of the articles in scope and their claims, except contradicts and
     supports (kb/stances.py)."""
+    return own_edges(db) + same_edges(db) + duplicate_edges(db)
+
+
+def own_edges(db: sqlite_utils.Database) -> list[Edge]:
+    """The edges of the articles in scope that their own rows decide: contains, about,
+    mentions, cites, next, addresses."""
     edges: list[Edge] = []
     claims = _q(db, f"select c.id, c.article_id, c.subject from {SCOPED_CLAIMS} order by c.article_id, c.id")
     edges += [(f"article:{aid}", f"claim:{cid}", "contains", aid) for cid, aid, _s in claims]
@@ -107,15 +113,21 @@ def scope_edges(db: sqlite_utils.Database) -> list[Edge]:
     edges += [(f"claim:{cid}", f"law:{lid}", "cites", aid) for cid, lid, aid in _q(
         db, f"select cl.claim_id, cl.law_id, c.article_id from {SCOPED_CLAIMS} join claim_laws cl on cl.claim_id = c.id "
             "order by c.article_id, cl.claim_id, cl.law_id")]
-    edges += _next_edges(db)
-    edges += _addresses_edges(db)
-    edges += [(f"claim:{cid}", f"claim:{canonical}", "same", aid) for cid, canonical, aid in _q(
+    return edges + _next_edges(db) + _addresses_edges(db)
+
+
+def same_edges(db: sqlite_utils.Database) -> list[Edge]:
+    """Claims in scope → the canonical claim of their cluster in another article (the
+    clusters stored first)."""
+    return [(f"claim:{cid}", f"claim:{canonical}", "same", aid) for cid, canonical, aid in _q(
         db, "select m.claim_id, m.cluster_id, m.article_id from claim_cluster_members m "
             "join claim_cluster_members k on k.claim_id = m.cluster_id "
             f"where m.article_id {IN_SCOPE} and k.article_id != m.article_id order by m.claim_id")]
-    edges += [(f"article:{aid}", f"article:{dup}", "duplicate_of", aid) for aid, dup in _q(
+
+
+def duplicate_edges(db: sqlite_utils.Database) -> list[Edge]:
+    return [(f"article:{aid}", f"article:{dup}", "duplicate_of", aid) for aid, dup in _q(
         db, f"select id, duplicate_of from articles where duplicate_of is not null and id {IN_SCOPE} order by id")]
-    return edges
 
 
 def _next_edges(db: sqlite_utils.Database) -> list[Edge]:
@@ -197,18 +209,24 @@ def update_metrics(db_path: str) -> dict:
 
 # ---- full rebuild ----------------------------------------------------------------------
 
-def build_all(db: sqlite_utils.Database, jobs: int = 1) -> None:
+def build_all(db: sqlite_utils.Database, jobs: int = 1, clusters: Callable[[], tuple] | None = None) -> None:
     """Drop and build every graph table, metrics included (inside a transaction). With
     jobs > 1 the metrics (PageRank and Louvain, a fifth of the time) are computed in a
-    forked process while this one stores the edges and indexes them."""
+    forked process while this one stores the edges and indexes them. `clusters`: a
+    function giving the claim clusters of every claim (kb.clusters.compute_clusters),
+    computed elsewhere while this one draws the edges that do not need them; by default
+    they are computed here."""
     from .graph_schema import TABLES
 
     drop_graph_tables(db)
     create_graph_tables(db, indexes=False)  # filled first, indexed after
     set_scope(db, None)
-    rebuild_clusters(db)
+    own, duplicates = own_edges(db), duplicate_edges(db)
+    if jobs > 1:
+        from . import graph_metrics  # noqa: F401  imported once, inherited by the forked metrics process
+    store_clusters(db, *(clusters() if clusters else compute_clusters(db)))
     nodes = scope_nodes(db)
-    edges = scope_edges(db) + rebuild_targets(db)
+    edges = own + same_edges(db) + duplicates + rebuild_targets(db)
     node_clusters = [(n["id"], n.get("cluster_id")) for n in nodes]
     pairs = [(s, t) for s, t, _k, _a in edges]
     metrics_of = _metrics_started(node_clusters, pairs) if jobs > 1 else None
@@ -230,9 +248,13 @@ def _metrics(nodes: list[tuple[str, int | None]], edges: list[tuple[str, str]]) 
 
 
 def _metrics_started(nodes: list[tuple[str, int | None]], edges: list[tuple[str, str]]):
+    return _started(_metrics, nodes, edges)
+
+
+def _started(fn: Callable, *args) -> Callable:
     from .forked import started
 
-    return started(_metrics, nodes, edges)
+    return started(fn, *args)
 
 
 def rebuild(db_path: str, jobs: int = 1) -> dict:
@@ -247,8 +269,10 @@ def rebuild(db_path: str, jobs: int = 1) -> dict:
         # one (and emptying the old tables row by row before dropping them, which SQLite
         # does when foreign keys are on) took a fifth of the time.
         db.execute("PRAGMA foreign_keys = OFF")
+        # every claim is committed: a forked process clusters them from the file meanwhile
+        clusters = _started(compute_clusters_at, db_path) if jobs > 1 else None
         with transaction(db), gc_paused():
-            build_all(db, jobs)
+            build_all(db, jobs, clusters)
         db.execute("PRAGMA foreign_keys = ON")
         return counts(db)
     finally:

@@ -1,7 +1,8 @@
-"""Ingestion: walk paths, analyse articles (in worker processes with --jobs), store
-each with one writer, every article whole or not at all (committed in batches:
-kb.db.Batches; into an empty database as a bulk load: kb.db.bulk_load). Bad input is
-reported and skipped."""
+"""Ingestion: walk paths, analyse and store articles, every article whole or not at all
+(committed in batches: kb.db.Batches; into an empty database as a bulk load:
+kb.db.bulk_load). With --jobs the worker processes store the chunks they analysed, taking
+turns in file order (kb/turns.py), so the rows and ids are those of one process. Bad input
+is reported and skipped."""
 from __future__ import annotations
 
 import contextlib
@@ -18,9 +19,10 @@ from typing import Callable, Iterable, Iterator
 from extract import Article, InputError, analyse
 from extract.formats import MAX_BYTES, SUFFIXES, read_articles
 
-from .db import BATCH_SIZE, Batches, bulk_load, open_db, store_article, stored_articles
+from .db import BATCH_SIZE, Batches, bulk_load, connect, open_db, store_article, stored_articles
 from .dedup import DuplicateIndex
 from .records import ArticleRows, to_rows
+from .turns import Turns
 
 
 @dataclass
@@ -32,6 +34,11 @@ class Summary:
     claims: int = 0
     duplicates: int = 0  # articles added that are near duplicates of an earlier one
     errors: list[str] = field(default_factory=list)
+
+    def add(self, other: "Summary") -> None:
+        for name in ("added", "replaced", "unchanged", "failed", "claims", "duplicates"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors += other.errors
 
     def line(self) -> str:
         return (f"articles: {self.added} added, {self.replaced} replaced, {self.unchanged} unchanged, "
@@ -92,7 +99,8 @@ class Unchanged:
 
 
 Task = tuple[Path, int, frozenset[tuple[str, str]]]  # file, max_bytes, (id, source) stored from it
-CHUNK = 4  # files per task sent to a worker
+CHUNK = 4  # files per task of one process
+WORKER_CHUNK = 16  # files per task of a worker, each stored in one transaction (--jobs)
 AHEAD = 4  # tasks per worker in flight: results wait in memory no longer than that
 
 
@@ -105,18 +113,44 @@ def _warm_up() -> None:
     analyse(Article("warm-up", "信用卡委外催收合法吗?\n银行不得暴力催收(cuī)。"))
 
 
-def _pool(jobs: int) -> ProcessPoolExecutor:
+_WORKER: dict = {}  # in a worker process: the database path, the turns, and once opened the database
+
+
+def _start_worker(db_path: str, turns: Turns, warm_up: bool) -> None:
+    _WORKER.clear()
+    _WORKER.update(db_path=db_path, turns=turns)
+    if warm_up:
+        _warm_up()
+
+
+def _pool(jobs: int, db_path: str, turns: Turns) -> ProcessPoolExecutor:
     """Worker processes, started now. Forked where that is safe (Linux), after a warm-up:
     the workers inherit the imported and loaded pipeline instead of loading it again
     (a second each). An executor, not multiprocessing.Pool: a worker that dies raises
     BrokenProcessPool where Pool.imap would wait for it forever."""
-    if sys.platform.startswith("linux"):
+    forked = sys.platform.startswith("linux")
+    if forked:
         _warm_up()
-        pool = ProcessPoolExecutor(jobs, mp_context=get_context("fork"))
-    else:
-        pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"), initializer=_warm_up)
+    pool = ProcessPoolExecutor(jobs, mp_context=turns.context, initializer=_start_worker,
+                               initargs=(db_path, turns, not forked))
     pool.submit(int)  # the first task starts every worker
     return pool
+
+
+def _context():
+    return get_context("fork" if sys.platform.startswith("linux") else "spawn")
+
+
+def _analyse_and_store(task: tuple[int, list[Task]]) -> list[Summary]:
+    """In a worker: analyse a chunk of files, then store it in its turn (kb/turns.py), in
+    one transaction. Returns each file's Summary."""
+    number, tasks = task
+    results = _analyse_files(tasks)
+    with _WORKER["turns"].turn(number):
+        if "db" not in _WORKER:  # opened after the fork: never a connection of the parent
+            _WORKER["db"] = db = connect(_WORKER["db_path"])
+            _WORKER["dedup"] = DuplicateIndex(db)
+        return list(_store_files(_WORKER["db"], results, _WORKER["dedup"], batch_size=len(results) + 1))
 
 
 def _bounded_map(pool: ProcessPoolExecutor, fn: Callable, tasks: Iterable, ahead: int) -> Iterator:
@@ -133,7 +167,8 @@ def _bounded_map(pool: ProcessPoolExecutor, fn: Callable, tasks: Iterable, ahead
 
 def ingest(paths: Iterable[str | Path], db_path: str, jobs: int = 1, max_bytes: int = MAX_BYTES,
            progress: Callable[[Iterable], Iterable] = lambda it, **kw: it, batch_size: int = BATCH_SIZE) -> Summary:
-    """Ingest every article under `paths` into the database at `db_path`."""
+    """Ingest every article under `paths` into the database at `db_path`. With jobs > 1
+    the workers analyse and store chunks of files, taking turns in file order."""
     summary = Summary()
     files: list[Path] = []
     for item in find_files(paths):
@@ -143,28 +178,37 @@ def ingest(paths: Iterable[str | Path], db_path: str, jobs: int = 1, max_bytes: 
         else:
             files.append(item)
     parallel = jobs > 1 and len(files) > 1
+    turns = Turns(_context()) if parallel else None
     # the workers start before the database is opened: forked, they never hold its connection
-    with _pool(jobs) if parallel else contextlib.nullcontext() as pool:
+    with _pool(jobs, db_path, turns) if parallel else contextlib.nullcontext() as pool:
         db = open_db(db_path)
         dedup = DuplicateIndex(db)
         dedup.backfill()  # articles stored before fingerprints existed
         # articles already stored from the same source are not analysed again
         tasks = [(f, max_bytes, stored_articles(db, f)) for f in files]
-        chunks = [tasks[i:i + CHUNK] for i in range(0, len(tasks), CHUNK)]
-        done = _bounded_map(pool, _analyse_files, chunks, AHEAD * jobs) if pool else map(_analyse_files, chunks)
-        per_file = (items for chunk in done for items in chunk)
         empty = db.execute("select not exists (select 1 from articles)").fetchone()[0]
         with bulk_load(db) if empty else contextlib.nullcontext():
-            _store_all(db, progress(per_file, total=len(tasks)), summary, dedup, batch_size)
+            if pool:
+                chunks = enumerate(tasks[i:i + WORKER_CHUNK] for i in range(0, len(tasks), WORKER_CHUNK))
+                stored = (part for parts in _bounded_map(pool, _analyse_and_store, chunks, AHEAD * jobs)
+                          for part in parts)
+            else:
+                per_file = (items for i in range(0, len(tasks), CHUNK) for items in _analyse_files(tasks[i:i + CHUNK]))
+                stored = _store_files(db, per_file, dedup, batch_size)
+            for part in progress(stored, total=len(tasks)):
+                summary.add(part)
     return summary
 
 
-def _store_all(db, results: Iterable[list[ArticleRows | Unchanged | str]], summary: Summary,
-               dedup: DuplicateIndex | None = None, batch_size: int = BATCH_SIZE) -> None:
+def _store_files(db, per_file: Iterable[list[ArticleRows | Unchanged | str]], dedup: DuplicateIndex | None = None,
+                 batch_size: int = BATCH_SIZE) -> Iterator[Summary]:
+    """Store each file's analysed articles, committed in batches; yields each file's Summary."""
     with Batches(db, batch_size) as batches:
-        for items in results:
-            _store_items(db, items, summary, dedup)
+        for items in per_file:
+            part = Summary()
+            _store_items(db, items, part, dedup)
             batches.stored(len(items))
+            yield part
 
 
 def _store_items(db, items: list[ArticleRows | Unchanged | str], summary: Summary,

@@ -93,15 +93,17 @@ def write_big(path: Path, size: int) -> None:
             fh.write(chunk)
 
 
-def test_every_bad_input_in_one_run(tmp_path):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_every_bad_input_in_one_run(tmp_path, jobs):
     """One `kb ingest` over good and bad files: one error line per bad file (with its line for
-    JSONL), the good files and good JSONL lines ingested, exit status 1, nothing else written."""
+    JSONL), the good files and good JSONL lines ingested, exit status 1, nothing else written;
+    the same when worker processes analyse and store them."""
     cases = make_bad_inputs(tmp_path / "in")
     good = tmp_path / "in" / A000
     good.write_text(TEXT_000, encoding="utf-8")
     paths = list(dict.fromkeys(str(p) for _, p, _ in cases)) + [str(good)]
     db_path = tmp_path / "kb.db"
-    result = CliRunner().invoke(cli, ["ingest", *paths, "--db", str(db_path), "-q", "--no-graph"])
+    result = CliRunner().invoke(cli, ["ingest", *paths, "--db", str(db_path), "-q", "--no-graph", "-j", jobs])
     assert result.exit_code == 1, result.output
     errors = result.stderr.strip().splitlines()
     expected = [m for _, _, m in cases if m]
