@@ -99,8 +99,7 @@ class Unchanged:
 
 
 Task = tuple[Path, int, frozenset[tuple[str, str]]]  # file, max_bytes, (id, source) stored from it
-CHUNK = 4  # files per task of one process
-WORKER_CHUNK = 16  # files per task of a worker, each stored in one transaction (--jobs)
+WORKER_CHUNK = 16  # files per task of a worker (--jobs), stored in one transaction (at most --batch-size)
 AHEAD = 4  # tasks per worker in flight: results wait in memory no longer than that
 
 
@@ -155,8 +154,7 @@ def _analyse_and_store(task: tuple[int, list[Task]]) -> list[Summary]:
 
 def _bounded_map(pool: ProcessPoolExecutor, fn: Callable, tasks: Iterable, ahead: int) -> Iterator:
     """pool.map in order, with at most `ahead` tasks submitted and not yet taken: map()
-    submits every task at once, and a writer slower than the workers would then hold the
-    rows of the whole corpus in memory."""
+    submits every task at once, and results would wait in memory for the slowest."""
     it = iter(tasks)
     pending = deque(pool.submit(fn, t) for t in itertools.islice(it, ahead))
     while pending:
@@ -189,12 +187,12 @@ def ingest(paths: Iterable[str | Path], db_path: str, jobs: int = 1, max_bytes: 
         empty = db.execute("select not exists (select 1 from articles)").fetchone()[0]
         with bulk_load(db) if empty else contextlib.nullcontext():
             if pool:
-                chunks = enumerate(tasks[i:i + WORKER_CHUNK] for i in range(0, len(tasks), WORKER_CHUNK))
+                size = max(1, min(WORKER_CHUNK, batch_size))
+                chunks = enumerate(tasks[i:i + size] for i in range(0, len(tasks), size))
                 stored = (part for parts in _bounded_map(pool, _analyse_and_store, chunks, AHEAD * jobs)
                           for part in parts)
             else:
-                per_file = (items for i in range(0, len(tasks), CHUNK) for items in _analyse_files(tasks[i:i + CHUNK]))
-                stored = _store_files(db, per_file, dedup, batch_size)
+                stored = _store_files(db, itertools.starmap(analyse_file, tasks), dedup, batch_size)
             for part in progress(stored, total=len(tasks)):
                 summary.add(part)
     return summary
