@@ -142,7 +142,9 @@ def _print_held_out_scores(corpus: Path, gold: list[str], folds: int) -> None:
 @click.option("--metrics", is_flag=True, help="recompute degree, PageRank and communities of the stored graph")
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True,
               type=click.Path(exists=True, dir_okay=False))
-def graph_cmd(rebuild: bool, metrics: bool, db_path: str) -> None:
+@click.option("--jobs", "-j", default=1, show_default=True,
+              help="with --rebuild, 2 or more: cluster claims and compute metrics in second processes")
+def graph_cmd(rebuild: bool, metrics: bool, db_path: str, jobs: int) -> None:
     """Build the graph of articles, claims, subjects, entities and laws into the tables
     nodes and edges (with degree, PageRank and Louvain community), and print its counts.
     `kb ingest` keeps nodes, edges and degree up to date; PageRank and communities of
@@ -155,7 +157,7 @@ def graph_cmd(rebuild: bool, metrics: bool, db_path: str) -> None:
         raise click.UsageError("nothing to do: pass --rebuild or --metrics")
     start = time.perf_counter()
     if rebuild:
-        counts = rebuild_graph(db_path)
+        counts = rebuild_graph(db_path, jobs)
     else:
         try:
             counts = update_metrics(db_path)

@@ -149,17 +149,18 @@ def test_rebuild_is_deterministic(graph_db, q, tmp_path):
     assert before == after
 
 
-def test_rebuild_with_metrics_in_a_second_process_is_the_same(graph_db, q, tmp_path):
-    """`kb ingest --jobs 2` rebuilds with PageRank and Louvain in a forked process."""
-    from kb.graph import rebuild
-
-    tables = ("nodes", "edges", "claim_clusters", "claim_cluster_members", "stance_targets")
-    before = [q(f"select * from {t} order by 1") for t in tables]
+def test_rebuild_with_two_jobs_is_the_same(graph_db, q, tmp_path):
+    """`kb graph --rebuild --jobs 2` (and `kb ingest --jobs 2`) clusters the claims and
+    computes PageRank and Louvain in forked processes: the same tables, row for row."""
+    tables = ("nodes", "edges", "claim_clusters", "claim_cluster_members", "claim_cluster_lsh",
+              "claim_cluster_signatures", "stance_targets")
+    before = [q(f"select * from {t} order by 1, 2") for t in tables]
     path = copy_db(graph_db[0], tmp_path / "kb.db")
-    rebuild(str(path), jobs=2)
+    result = CliRunner().invoke(cli, ["graph", "--rebuild", "--jobs", "2", "--db", str(path)])
+    assert result.exit_code == 0, result.output
     conn = sqlite3.connect(str(path))
     try:
-        assert [conn.execute(f"select * from {t} order by 1").fetchall() for t in tables] == before
+        assert [conn.execute(f"select * from {t} order by 1, 2").fetchall() for t in tables] == before
     finally:
         conn.close()
 
