@@ -214,15 +214,10 @@ def recount(db: sqlite_utils.Database, cluster_ids: Iterable[int] | None = None)
         where first.cluster_id = claim_clusters.id""")
 
 
-def rebuild_clusters(db: sqlite_utils.Database) -> dict[int, int]:
-    """Cluster every claim of temp.graph_scope (all articles, in a full rebuild) into empty
-    cluster tables. Returns claim id → cluster id."""
-    return store_clusters(db, *compute_clusters(db))
-
-
 def compute_clusters(db: sqlite_utils.Database) -> tuple[dict[int, int], MemoryLeaderIndex]:
-    """claim id → cluster id of the claims of temp.graph_scope, and the index of their
-    canonical claims: nothing written (a full rebuild computes this in a second process)."""
+    """claim id → cluster id of the claims of temp.graph_scope (every article, in a full
+    rebuild), and the index of their canonical claims; nothing written (store_clusters
+    writes them; a rebuild with jobs > 1 computes them in a second process)."""
     index = MemoryLeaderIndex()
     return cluster_claims(claims_in_scope(db), index), index
 

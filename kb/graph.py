@@ -229,7 +229,7 @@ def build_all(db: sqlite_utils.Database, jobs: int = 1, clusters: Callable[[], t
     edges = own + same_edges(db) + duplicates + rebuild_targets(db)
     node_clusters = [(n["id"], n.get("cluster_id")) for n in nodes]
     pairs = [(s, t) for s, t, _k, _a in edges]
-    metrics_of = _metrics_started(node_clusters, pairs) if jobs > 1 else None
+    metrics_of = _started(_metrics, node_clusters, pairs) if jobs > 1 else None
     insert_edges(db, edges)
     create_indexes(db, [t for t in TABLES if t != "nodes"])
     metrics = metrics_of() if metrics_of else _metrics(node_clusters, pairs)
@@ -247,11 +247,8 @@ def _metrics(nodes: list[tuple[str, int | None]], edges: list[tuple[str, str]]) 
     return compute_metrics(nodes, edges)
 
 
-def _metrics_started(nodes: list[tuple[str, int | None]], edges: list[tuple[str, str]]):
-    return _started(_metrics, nodes, edges)
-
-
 def _started(fn: Callable, *args) -> Callable:
+    """fn(*args) started in a forked process; the returned function waits for its result."""
     from .forked import started
 
     return started(fn, *args)
@@ -260,7 +257,7 @@ def _started(fn: Callable, *args) -> Callable:
 def rebuild(db_path: str, jobs: int = 1) -> dict:
     """Recompute the claim clusters and the graph of the database at `db_path` from
     scratch, in one transaction; returns node and edge counts by kind. jobs > 1: the
-    metrics are computed in a second process (build_all)."""
+    claims are clustered, and later the metrics computed, in second processes (build_all)."""
     from .db import open_db, transaction
 
     db = open_db(db_path)
