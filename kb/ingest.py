@@ -11,7 +11,7 @@ import os
 import sys
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -36,9 +36,8 @@ class Summary:
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: "Summary") -> None:
-        for name in ("added", "replaced", "unchanged", "failed", "claims", "duplicates"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.errors += other.errors
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
     def line(self) -> str:
         return (f"articles: {self.added} added, {self.replaced} replaced, {self.unchanged} unchanged, "
@@ -103,10 +102,6 @@ WORKER_CHUNK = 16  # files per task of a worker (--jobs), stored in one transact
 AHEAD = 4  # tasks per worker in flight: results wait in memory no longer than that
 
 
-def _analyse_files(tasks: list[Task]) -> list[list[ArticleRows | Unchanged | str]]:
-    return [analyse_file(path, max_bytes, stored) for path, max_bytes, stored in tasks]
-
-
 def _warm_up() -> None:
     """Load the dictionaries, rules and tables of the pipeline (before workers start)."""
     analyse(Article("warm-up", "信用卡委外催收合法吗?\n银行不得暴力催收(cuī)。"))
@@ -127,7 +122,7 @@ def _pool(jobs: int, db_path: str, turns: Turns) -> ProcessPoolExecutor:
     the workers inherit the imported and loaded pipeline instead of loading it again
     (a second each). An executor, not multiprocessing.Pool: a worker that dies raises
     BrokenProcessPool where Pool.imap would wait for it forever."""
-    forked = sys.platform.startswith("linux")
+    forked = turns.context.get_start_method() == "fork"
     if forked:
         _warm_up()
     pool = ProcessPoolExecutor(jobs, mp_context=turns.context, initializer=_start_worker,
@@ -144,11 +139,12 @@ def _analyse_and_store(task: tuple[int, list[Task]]) -> list[Summary]:
     """In a worker: analyse a chunk of files, then store it in its turn (kb/turns.py), in
     one transaction. Returns each file's Summary."""
     number, tasks = task
-    results = _analyse_files(tasks)
+    results = list(itertools.starmap(analyse_file, tasks))
     with _WORKER["turns"].turn(number):
         if "db" not in _WORKER:  # opened after the fork: never a connection of the parent
             _WORKER["db"] = db = connect(_WORKER["db_path"])
             _WORKER["dedup"] = DuplicateIndex(db)
+        # a batch larger than the chunk: committed once, at the end of the turn
         return list(_store_files(_WORKER["db"], results, _WORKER["dedup"], batch_size=len(results) + 1))
 
 
