@@ -22,14 +22,14 @@ def _take_turn(turns: Turns, number: int, delay: float, log, fail: bool = False)
 
 
 def _run(turns: Turns, delays: list[float], fail: int | None = None) -> list:
-    log = CTX.Queue()
+    log = CTX.SimpleQueue()  # put writes at once (a Queue's feeder thread could reorder turns' entries)
     procs = [CTX.Process(target=_take_turn, args=(turns, n, d, log, n == fail)) for n, d in enumerate(delays)]
     for p in procs:
         p.start()
     for p in procs:
         p.join(timeout=30)
         assert p.exitcode == 0, "a process waiting for its turn did not end"
-    return [log.get(timeout=5) for _ in procs]
+    return [log.get() for _ in procs]
 
 
 def test_turns_run_in_their_order_whoever_is_ready_first():
