@@ -39,7 +39,7 @@ def cli() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="no progress bar")
 @click.option("--batch-size", default=BATCH_SIZE, show_default=True,
               help="articles stored per transaction (also committed every 2 s; with --jobs, each "
-                   "worker's chunk of up to 16 files); a crash loses at most one batch")
+                   "worker's chunk of 16 to 128 files); a crash loses at most one batch")
 @click.option("--graph/--no-graph", default=True, show_default=True,
               help="update claim clusters and the graph when articles were added or replaced")
 def ingest_cmd(paths: tuple[str, ...], db_path: str, jobs: int, max_bytes: int, quiet: bool, batch_size: int,

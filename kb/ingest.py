@@ -98,7 +98,12 @@ class Unchanged:
 
 
 Task = tuple[Path, int, frozenset[tuple[str, str]]]  # file, max_bytes, (id, source) stored from it
-WORKER_CHUNK = 16  # files per task of a worker (--jobs), stored in one transaction (at most --batch-size)
+# Files per task of a worker (--jobs), stored in one transaction: "guided" sizes, a share
+# of the files left, between these bounds (and at most --batch-size). Each transaction
+# costs a commit and a full-text segment to merge, so large chunks while many files are
+# left; small ones at the end, so no worker is left alone with a long last chunk.
+CHUNK_MIN, CHUNK_MAX = 16, 128
+CHUNK_SHARE = 4  # a chunk is about 1/(CHUNK_SHARE * jobs) of the files left
 AHEAD = 4  # tasks per worker in flight: results wait in memory no longer than that
 
 
@@ -148,6 +153,18 @@ def _analyse_and_store(task: tuple[int, list[Task]]) -> list[Summary]:
         return list(_store_files(_WORKER["db"], results, _WORKER["dedup"], batch_size=len(results) + 1))
 
 
+def guided_chunks(items: list, jobs: int, most: int) -> Iterator[list]:
+    """`items` in consecutive chunks of CHUNK_MIN to CHUNK_MAX items (at most `most`): each
+    about 1/(CHUNK_SHARE * jobs) of the items left, and the first ones smaller, doubling
+    from CHUNK_MIN (a worker waits for the first store while the others start)."""
+    start, ramp = 0, CHUNK_MIN
+    while start < len(items):
+        guided = max(CHUNK_MIN, (len(items) - start) // (CHUNK_SHARE * jobs))
+        size = max(1, min(most, CHUNK_MAX, ramp, guided))
+        yield items[start:start + size]
+        start, ramp = start + size, ramp * 2
+
+
 def _bounded_map(pool: ProcessPoolExecutor, fn: Callable, tasks: Iterable, ahead: int) -> Iterator:
     """pool.map in order, with at most `ahead` tasks submitted and not yet taken: map()
     submits every task at once, and results would wait in memory for the slowest."""
@@ -183,8 +200,7 @@ def ingest(paths: Iterable[str | Path], db_path: str, jobs: int = 1, max_bytes: 
         empty = db.execute("select not exists (select 1 from articles)").fetchone()[0]
         with bulk_load(db) if empty else contextlib.nullcontext():
             if pool:
-                size = max(1, min(WORKER_CHUNK, batch_size))
-                chunks = enumerate(tasks[i:i + size] for i in range(0, len(tasks), size))
+                chunks = enumerate(guided_chunks(tasks, jobs, batch_size))
                 stored = (part for parts in _bounded_map(pool, _analyse_and_store, chunks, AHEAD * jobs)
                           for part in parts)
             else:

@@ -217,6 +217,22 @@ def test_workers_are_kept_at_most_a_few_tasks_ahead_of_the_writer():
     assert taken == list(range(50))
 
 
+@pytest.mark.parametrize("n, jobs, most", [(2000, 2, 300), (45, 2, 300), (500, 4, 300), (1000, 2, 10), (3, 2, 300)])
+def test_workers_take_large_chunks_in_the_middle_and_small_ones_at_the_ends(n, jobs, most):
+    """Every file once, in order, in chunks of at most --batch-size (one transaction each):
+    a small first chunk, so the others start storing soon; large ones while many files are
+    left (fewer commits); small ones at the end, so no worker is left with a long last one."""
+    from kb.ingest import CHUNK_MAX, CHUNK_MIN, CHUNK_SHARE, guided_chunks
+
+    chunks = list(guided_chunks(list(range(n)), jobs, most))
+    assert [i for c in chunks for i in c] == list(range(n))
+    sizes = [len(c) for c in chunks]
+    assert max(sizes) <= min(most, CHUNK_MAX) and sizes[0] <= CHUNK_MIN
+    assert max(sizes[-jobs:]) <= CHUNK_MIN
+    if most >= CHUNK_MAX and n > CHUNK_SHARE * CHUNK_MAX * jobs:  # many files: mostly large chunks
+        assert max(sizes) == CHUNK_MAX and len(chunks) < n / CHUNK_MIN / 2
+
+
 def test_file_overwritten_with_another_articles_text_drops_its_old_article(tmp_path):
     """A source whose new text is an article already stored from another file no longer
     holds its old article, and the shared article is stored once."""
