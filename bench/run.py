@@ -12,7 +12,8 @@ Generates a corpus (bench/generate.py) and prints, in one run on the same text:
 - the time to add one new article to a base of --small-base and of --base articles;
 - full-text search and a facet query through Datasette on the --base knowledge base
   (median and p95 of repeated requests);
-- `kb graph --rebuild` at --small-base and --base articles, and its growth factor;
+- `kb graph --rebuild` at --small-base and --base articles, its growth factor and its
+  peak memory (the graph is built in memory: it grows with the base);
 - the peak memory of the ingest processes at --small-base and --base articles;
 - where the time of a one-process ingest goes (cProfile), slowest stage first;
 
@@ -222,11 +223,11 @@ def add_one(bases: dict[int, Path], new: list[Path], work: Path) -> dict[int, di
     return out
 
 
-def graph_rebuild(bases: dict[int, Path]) -> dict[int, float]:
-    out = {n: measure([*KB, "graph", "--rebuild", "--db", db]).seconds for n, db in bases.items()}
+def graph_rebuild(bases: dict[int, Path]) -> dict[int, Run]:
+    out = {n: measure([*KB, "graph", "--rebuild", "--db", db]) for n, db in bases.items()}
     print("\n## Graph rebuild (kb graph --rebuild --db BASE)")
-    for n, s in out.items():
-        print(f"base {n:>6,} articles: {s:6.2f} s")
+    for n, run in out.items():
+        print(f"base {n:>6,} articles: {run.seconds:6.2f} s  peak memory {run.peak_mb:,.0f} MB")
     return out
 
 
@@ -331,7 +332,7 @@ def report(rate: dict, added: dict, search: dict, graph: dict, memory: dict, cla
     # adding an article: the command as a user runs it, less the start-up of any command
     add = {n: t["with graph"] - t["start-up"] for n, t in added.items()}
     p95, p95_bare = search["_search"][1], search["_search&_nosuggest=1"][1]
-    growth, mem_growth = graph[big] / graph[small], memory[big] / memory[small]
+    growth, mem_growth = graph[big].seconds / graph[small].seconds, memory[big] / memory[small]
     lines = [
         (f"ingest, 1 process, >= {TARGETS['throughput']} × jieba.lcut: {one / jieba:.2f} "
          f"(--no-graph {rate['one_ng'] / jieba:.2f})", one >= TARGETS["throughput"] * jieba),
@@ -344,7 +345,9 @@ def report(rate: dict, added: dict, search: dict, graph: dict, memory: dict, cla
         (f"graph rebuild growth {small:,} → {big:,} articles <= {TARGETS['graph_growth']:.0f}×: {growth:.1f}×",
          growth <= TARGETS["graph_growth"]),
         (f"ingest peak memory not growing, {small:,} → {big:,} articles: {memory[small]:,.0f} → "
-         f"{memory[big]:,.0f} MB ({mem_growth:.2f}×)", mem_growth <= TARGETS["memory_growth"]),
+         f"{memory[big]:,.0f} MB ({mem_growth:.2f}×; kb ingest --no-graph: the rows are streamed, but a "
+         f"graph rebuild holds the graph: {graph[small].peak_mb:,.0f} → {graph[big].peak_mb:,.0f} MB)",
+         mem_growth <= TARGETS["memory_growth"]),
     ]
     print("\n## Targets")
     for text, ok in lines:
