@@ -67,10 +67,12 @@ def test_bench_reports_every_target(capsys):
     rate = {"jieba": 300_000, "one": 160_000, "two": 250_000, "one_ng": 170_000, "two_ng": 300_000}
     added = {n: {"with graph": 1.2, "--no-graph": 1.1, "start-up": 0.5} for n in (1000, 10000)}
     search = {"_search": (0.05, 0.09), "_search&_nosuggest=1": (0.04, 0.06)}
-    run.report(rate, added, search, {1000: 2.0, 10000: 30.0}, {1000: 160, 10000: 165}, 240_000,
+    graph = {1000: run.Run(2.0, 210), 10000: run.Run(30.0, 1050)}
+    run.report(rate, added, search, graph, {1000: 160, 10000: 165}, 240_000,
                [("claims", 3.0, 0.3)], (1000, 10000))
     out = capsys.readouterr().out
     verdicts = [line.split()[0] for line in out.splitlines() if line.startswith(("PASS", "FAIL"))]
     assert verdicts == ["PASS", "FAIL", "PASS", "PASS", "FAIL", "PASS"]
     assert "slowest stage of one-process ingest: claims, 30 %" in out
+    assert "a graph rebuild holds the graph: 210 → 1,050 MB" in out
     assert "bench/run.py" in (ROOT / "Makefile").read_text(encoding="utf-8")
