@@ -57,9 +57,8 @@ from .stances import rebuild_targets
 
 if TYPE_CHECKING:  # networkx is imported where a graph is exported: not on the ingest path
     import networkx as nx
+    import numpy as np
 
-NODE_COLUMNS = ["id", "kind", "label", "claim_id", "entity_id", "law_id", "article_id", "type", "stance",
-                "status", "cluster_id", "degree", "pagerank", "community"]
 FORMATS = ("graphml", "gexf", "json")
 IN_SCOPE = "in (select article_id from temp.graph_scope)"
 
@@ -70,64 +69,73 @@ def _q(db: sqlite_utils.Database, sql: str, params=()) -> list[tuple]:
     return db.execute(sql, list(params)).fetchall()
 
 
-def _node(node_id: str, kind: str, label: str, **attrs) -> dict:
-    return {"id": node_id, "kind": kind, "label": label, "degree": 0, **attrs}
+# The nodes of the articles in scope, with degree 0 (the metrics set it), as SELECTs in
+# the columns of NODE_INSERT: SQLite builds the rows, no Python object per node.
+NODE_INSERT = ("insert or ignore into nodes (id, kind, label, claim_id, entity_id, law_id, article_id, type, "
+               "stance, status, cluster_id, degree) ")
+NODE_SELECTS = [
+    "select 'article:' || id, 'article', coalesce(nullif(title, ''), file_name(coalesce(nullif(source, ''), id))), "
+    f"null, null, null, id, null, null, null, null, 0 from articles where id {IN_SCOPE} order by id",
+    "select 'entity:' || id, 'entity', coalesce(nullif(name, ''), id), null, id, null, null, kind, null, null, null, 0 "
+    "from entities order by id",
+    "select 'law:' || id, 'law', coalesce(nullif(name, ''), id), null, null, id, null, null, null, status, null, 0 "
+    "from laws order by id",
+    "select distinct 'subject:' || c.subject, 'subject', c.subject, null, null, null, null, null, null, null, null, 0 "
+    f"from {SCOPED_CLAIMS} where c.subject != '' order by c.subject",
+    "select 'claim:' || c.id, 'claim', coalesce(c.text, ''), c.id, null, null, c.article_id, c.type, c.stance, null, "
+    f"m.cluster_id, 0 from {SCOPED_CLAIMS} left join claim_cluster_members m on m.claim_id = c.id order by c.id",
+]
+EDGE_INSERT = "insert into edges (source, target, kind, article_id) "
+# Edges that SQL draws alone, in the order their ids are given (each ordered by article)
+OWN_EDGE_SELECTS = [
+    f"select 'article:' || c.article_id, 'claim:' || c.id, 'contains', c.article_id from {SCOPED_CLAIMS} "
+    "order by c.article_id, c.id",
+    f"select 'claim:' || c.id, 'subject:' || c.subject, 'about', c.article_id from {SCOPED_CLAIMS} "
+    "where c.subject != '' order by c.article_id, c.id",
+    f"select distinct 'claim:' || c.id, 'entity:' || m.entity_id, 'mentions', c.article_id from {SCOPED_CLAIMS} "
+    "join mentions m on m.sentence_id = c.sentence_id where m.entity_id is not null "
+    "order by c.article_id, c.id, m.entity_id",
+    f"select 'claim:' || cl.claim_id, 'law:' || cl.law_id, 'cites', c.article_id from {SCOPED_CLAIMS} "
+    "join claim_laws cl on cl.claim_id = c.id order by c.article_id, cl.claim_id, cl.law_id",
+]
+COPY_EDGE_SELECTS = [
+    # claims in scope → the canonical claim of their cluster in another article
+    "select 'claim:' || m.claim_id, 'claim:' || m.cluster_id, 'same', m.article_id from claim_cluster_members m "
+    f"join claim_cluster_members k on k.claim_id = m.cluster_id where m.article_id {IN_SCOPE} "
+    "and k.article_id != m.article_id order by m.claim_id",
+    "select 'article:' || id, 'article:' || duplicate_of, 'duplicate_of', id from articles "
+    f"where duplicate_of is not null and id {IN_SCOPE} order by id",
+]
 
 
-def scope_nodes(db: sqlite_utils.Database) -> list[dict]:
-    """Nodes of the articles in scope: the articles, their claims and their claims'
-    subjects; and every entity and law (the lexicon tables only grow)."""
-    nodes = [_node(f"article:{aid}", "article", title or Path(source or aid).name, article_id=aid)
-             for aid, title, source in _q(db, f"select id, title, source from articles where id {IN_SCOPE} order by id")]
-    nodes += [_node(f"entity:{eid}", "entity", name or eid, entity_id=eid, type=ekind)
-              for eid, name, ekind in _q(db, "select id, name, kind from entities order by id")]
-    nodes += [_node(f"law:{lid}", "law", name or lid, law_id=lid, status=status)
-              for lid, name, status in _q(db, "select id, name, status from laws order by id")]
-    nodes += [_node(f"subject:{s}", "subject", s) for (s,) in _q(
-        db, f"select distinct c.subject from {SCOPED_CLAIMS} where c.subject != '' order by c.subject")]
-    nodes += [_node(f"claim:{cid}", "claim", text or "", claim_id=cid, article_id=aid, type=ctype, stance=stance,
-                    cluster_id=cluster)
-              for cid, aid, ctype, stance, text, cluster in _q(
-                  db, f"select c.id, c.article_id, c.type, c.stance, c.text, m.cluster_id from {SCOPED_CLAIMS} "
-                      "left join claim_cluster_members m on m.claim_id = c.id order by c.id")]
-    return nodes
+def insert_scope_nodes(db: sqlite_utils.Database) -> None:
+    """Insert the nodes of the articles in scope: the articles, their claims and their
+    claims' subjects; and every entity and law (the lexicon tables only grow). Nodes
+    stored already (subjects, entities, laws) are skipped; degree is 0."""
+    db.conn.create_function("file_name", 1, lambda path: Path(path).name, deterministic=True)
+    for select in NODE_SELECTS:
+        db.execute(NODE_INSERT + select)
 
 
-def scope_edges(db: sqlite_utils.Database) -> list[Edge]:
-    """Edges out of the articles in scope and their claims, except contradicts and
-    supports (kb/stances.py)."""
-    return own_edges(db) + same_edges(db) + duplicate_edges(db)
+def insert_scope_edges(db: sqlite_utils.Database) -> None:
+    """Insert the edges out of the articles in scope and their claims, except contradicts
+    and supports (kb/stances.py): their own edges, then the edges to copies."""
+    insert_own_edges(db)
+    insert_copy_edges(db)
 
 
-def own_edges(db: sqlite_utils.Database) -> list[Edge]:
+def insert_own_edges(db: sqlite_utils.Database) -> None:
     """The edges of the articles in scope that their own rows decide: contains, about,
     mentions, cites, next, addresses."""
-    edges: list[Edge] = []
-    claims = _q(db, f"select c.id, c.article_id, c.subject from {SCOPED_CLAIMS} order by c.article_id, c.id")
-    edges += [(f"article:{aid}", f"claim:{cid}", "contains", aid) for cid, aid, _s in claims]
-    edges += [(f"claim:{cid}", f"subject:{s}", "about", aid) for cid, aid, s in claims if s]
-    edges += [(f"claim:{cid}", f"entity:{eid}", "mentions", aid) for cid, eid, aid in _q(
-        db, f"select distinct c.id, m.entity_id, c.article_id from {SCOPED_CLAIMS} "
-            "join mentions m on m.sentence_id = c.sentence_id where m.entity_id is not null "
-            "order by c.article_id, c.id, m.entity_id")]
-    edges += [(f"claim:{cid}", f"law:{lid}", "cites", aid) for cid, lid, aid in _q(
-        db, f"select cl.claim_id, cl.law_id, c.article_id from {SCOPED_CLAIMS} join claim_laws cl on cl.claim_id = c.id "
-            "order by c.article_id, cl.claim_id, cl.law_id")]
-    return edges + _next_edges(db) + _addresses_edges(db)
+    for select in OWN_EDGE_SELECTS:
+        db.execute(EDGE_INSERT + select)
+    insert_edges(db, _next_edges(db) + _addresses_edges(db))
 
 
-def same_edges(db: sqlite_utils.Database) -> list[Edge]:
-    """Claims in scope → the canonical claim of their cluster in another article (the
-    clusters stored first)."""
-    return [(f"claim:{cid}", f"claim:{canonical}", "same", aid) for cid, canonical, aid in _q(
-        db, "select m.claim_id, m.cluster_id, m.article_id from claim_cluster_members m "
-            "join claim_cluster_members k on k.claim_id = m.cluster_id "
-            f"where m.article_id {IN_SCOPE} and k.article_id != m.article_id order by m.claim_id")]
-
-
-def duplicate_edges(db: sqlite_utils.Database) -> list[Edge]:
-    return [(f"article:{aid}", f"article:{dup}", "duplicate_of", aid) for aid, dup in _q(
-        db, f"select id, duplicate_of from articles where duplicate_of is not null and id {IN_SCOPE} order by id")]
+def insert_copy_edges(db: sqlite_utils.Database) -> None:
+    """same (after the clusters are stored) and duplicate_of edges of the articles in scope."""
+    for select in COPY_EDGE_SELECTS:
+        db.execute(EDGE_INSERT + select)
 
 
 def _next_edges(db: sqlite_utils.Database) -> list[Edge]:
@@ -169,26 +177,39 @@ def _addresses_edges(db: sqlite_utils.Database) -> list[Edge]:
     return edges
 
 
-def insert_nodes(db: sqlite_utils.Database, nodes: list[dict]) -> None:
-    """Insert nodes, skipping those stored already (subjects, entities and laws are shared)."""
-    db.conn.executemany(f"insert or ignore into nodes ({', '.join(NODE_COLUMNS)}) "
-                        f"values ({', '.join('?' * len(NODE_COLUMNS))})",
-                        ([n.get(c) for c in NODE_COLUMNS] for n in nodes))
-
-
 def insert_edges(db: sqlite_utils.Database, edges: list[Edge]) -> None:
     db.conn.executemany("insert into edges (source, target, kind, article_id) values (?, ?, ?, ?)", edges)
 
 
 # ---- metrics ----------------------------------------------------------------------
 
+def metric_inputs(db: sqlite_utils.Database) -> tuple[list[str], "np.ndarray", "np.ndarray", "np.ndarray"]:
+    """The stored graph as numbers for kb.graph_metrics: the node ids in id order, the
+    group of each node (its claim cluster, else itself) and the edges as arrays of node
+    positions, read as a stream: no Python object per edge is kept."""
+    import numpy as np
+
+    ids: list[str] = []
+    group: list[int] = []
+    groups: dict[tuple, int] = {}
+    for i, (node, cluster) in enumerate(db.execute("select id, cluster_id from nodes order by id")):
+        ids.append(node)
+        group.append(groups.setdefault(("cluster", cluster) if cluster is not None else ("node", i), len(groups)))
+    index = {node: i for i, node in enumerate(ids)}
+    ends = np.fromiter((index[end] for pair in db.execute("select source, target from edges order by id")
+                        for end in pair), dtype=np.int64)
+    return ids, np.asarray(group, dtype=np.int64), ends[0::2], ends[1::2]
+
+
+def write_metrics(db: sqlite_utils.Database, ids: list[str], metrics: tuple[list, list, list]) -> None:
+    """Set degree, pagerank and community of the nodes `ids` (lists in their order)."""
+    db.conn.executemany("update nodes set degree = ?, pagerank = ?, community = ? where id = ?", zip(*metrics, ids))
+
+
 def store_metrics(db: sqlite_utils.Database) -> None:
     """Compute degree, pagerank and community of every stored node."""
-    from .graph_metrics import compute_metrics
-
-    metrics = compute_metrics(_q(db, "select id, cluster_id from nodes"), _q(db, "select source, target from edges"))
-    db.conn.executemany("update nodes set degree = ?, pagerank = ?, community = ? where id = ?",
-                        ((*m, node) for node, m in metrics.items()))
+    ids, *inputs = metric_inputs(db)
+    write_metrics(db, ids, _metrics(*inputs))
     set_state(db, metrics_at=now())
 
 
@@ -210,9 +231,10 @@ def update_metrics(db_path: str) -> dict:
 # ---- full rebuild ----------------------------------------------------------------------
 
 def build_all(db: sqlite_utils.Database, jobs: int = 1, clusters: Callable[[], tuple] | None = None) -> None:
-    """Drop and build every graph table, metrics included (inside a transaction). With
-    jobs > 1 the metrics (PageRank and Louvain, a fifth of the time) are computed in a
-    forked process while this one stores the edges and indexes them. `clusters`: a
+    """Drop and build every graph table, metrics included (inside a transaction): SQLite
+    draws the nodes and most edges, the metrics are written last. With jobs > 1 the
+    metrics (PageRank and Louvain, a fifth of the time) are computed in a forked process
+    while this one indexes the tables. `clusters`: a
     function giving the claim clusters of every claim (kb.clusters.compute_clusters),
     computed elsewhere while this one draws the edges that do not need them; by default
     they are computed here."""
@@ -221,30 +243,26 @@ def build_all(db: sqlite_utils.Database, jobs: int = 1, clusters: Callable[[], t
     drop_graph_tables(db)
     create_graph_tables(db, indexes=False)  # filled first, indexed after
     set_scope(db, None)
-    own, duplicates = own_edges(db), duplicate_edges(db)
+    insert_own_edges(db)
     if jobs > 1:
         from . import graph_metrics  # noqa: F401  imported once, inherited by the forked metrics process
     store_clusters(db, *(clusters() if clusters else compute_clusters(db)))
-    nodes = scope_nodes(db)
-    edges = own + same_edges(db) + duplicates + rebuild_targets(db)
-    node_clusters = [(n["id"], n.get("cluster_id")) for n in nodes]
-    pairs = [(s, t) for s, t, _k, _a in edges]
-    metrics_of = _started(_metrics, node_clusters, pairs) if jobs > 1 else None
-    insert_edges(db, edges)
+    insert_scope_nodes(db)  # degree 0 until the metrics are written
+    insert_copy_edges(db)
+    insert_edges(db, rebuild_targets(db))
+    ids, *inputs = metric_inputs(db)
+    metrics_of = _started(_metrics, *inputs) if jobs > 1 else None
     create_indexes(db, [t for t in TABLES if t != "nodes"])
-    metrics = metrics_of() if metrics_of else _metrics(node_clusters, pairs)
-    for node in nodes:
-        node["degree"], node["pagerank"], node["community"] = metrics[node["id"]]
-    insert_nodes(db, nodes)
+    write_metrics(db, ids, metrics_of() if metrics_of else _metrics(*inputs))
     create_indexes(db, ["nodes"])
     stamp = now()
     set_state(db, version=GRAPH_VERSION, rebuilt_at=stamp, updated_at=stamp, metrics_at=stamp)
 
 
-def _metrics(nodes: list[tuple[str, int | None]], edges: list[tuple[str, str]]) -> dict[str, tuple]:
+def _metrics(group: "np.ndarray", src: "np.ndarray", dst: "np.ndarray") -> tuple[list, list, list]:
     from .graph_metrics import compute_metrics  # networkx and scipy: imported only here
 
-    return compute_metrics(nodes, edges)
+    return compute_metrics(group, src, dst)
 
 
 def _started(fn: Callable, *args) -> Callable:

@@ -1,5 +1,5 @@
 """Global metrics of the graph: degree, PageRank and Louvain communities, computed from
-plain node and edge lists with numpy and scipy (no networkx graph of a million edges is
+arrays of node positions with numpy and scipy (no networkx graph of a million edges is
 built; networkx runs Louvain on the contracted graph only). Imported only by a full
 rebuild and `kb graph --metrics`: these imports cost `kb ingest` a third of a second."""
 from __future__ import annotations
@@ -56,20 +56,12 @@ def communities(n: int, src: np.ndarray, dst: np.ndarray, group: np.ndarray, see
     return renumber[of_node]
 
 
-def compute_metrics(nodes: list[tuple[str, int | None]], edges: list[tuple[str, str]]) -> dict[str, tuple]:
-    """node id → (degree, pagerank, community) from (node id, cluster id) and (source,
-    target) pairs."""
-    nodes = sorted(nodes)
-    n = len(nodes)
+def compute_metrics(group: np.ndarray, src: np.ndarray, dst: np.ndarray) -> tuple[list[int], list[float], list[int]]:
+    """(degree, pagerank, community) lists of nodes 0..n-1, from the group of each node
+    (nodes of one claim cluster share a group) and the edges src → dst."""
+    n = len(group)
     if n == 0:
-        return {}
-    index = {node: i for i, (node, _c) in enumerate(nodes)}
-    src = np.fromiter((index[s] for s, _t in edges), dtype=np.int64, count=len(edges))
-    dst = np.fromiter((index[t] for _s, t in edges), dtype=np.int64, count=len(edges))
-    groups: dict[tuple, int] = {}
-    group = np.fromiter((groups.setdefault(("cluster", c) if c is not None else ("node", i), len(groups))
-                         for i, (_node, c) in enumerate(nodes)), dtype=np.int64, count=n)
+        return [], [], []
     degree = np.bincount(src, minlength=n) + np.bincount(dst, minlength=n)
-    rank = pagerank(n, src, dst)
-    community = communities(n, src, dst, group)
-    return {node: (int(degree[i]), round(float(rank[i]), 12), int(community[i])) for i, (node, _c) in enumerate(nodes)}
+    rank = [round(r, 12) for r in pagerank(n, src, dst).tolist()]
+    return degree.tolist(), rank, communities(n, src, dst, group).tolist()

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from .clusters import extend_clusters, recount
-from .graph import insert_edges, insert_nodes, rebuild, scope_edges, scope_nodes
+from .graph import insert_edges, insert_scope_edges, insert_scope_nodes, rebuild
 from .graph_schema import is_current, now, set_scope, set_state
 from .stances import SqlTargetIndex, edge, extend_targets, refill_targets, stance_claims, targets
 
@@ -149,10 +149,12 @@ def add_articles(db: sqlite_utils.Database, new: list[str]) -> Counter:
         return Counter()
     set_scope(db, new)
     extend_clusters(db)
-    insert_nodes(db, scope_nodes(db))  # with degree 0
-    edges = scope_edges(db) + extend_targets(db)
-    insert_edges(db, edges)
-    return Counter(end for s, t, _k, _a in edges for end in (s, t))
+    insert_scope_nodes(db)  # with degree 0
+    (first,) = db.execute("select coalesce(max(id), 0) + 1 from edges").fetchone()
+    insert_scope_edges(db)
+    insert_edges(db, extend_targets(db))
+    return Counter(end for pair in db.execute("select source, target from edges where id >= ?", [first])
+                   for end in pair)
 
 
 def add_degree(db: sqlite_utils.Database, change: Counter) -> None:
