@@ -74,5 +74,5 @@ def test_bench_reports_every_target(capsys):
     verdicts = [line.split()[0] for line in out.splitlines() if line.startswith(("PASS", "FAIL"))]
     assert verdicts == ["PASS", "FAIL", "PASS", "PASS", "FAIL", "PASS"]
     assert "slowest stage of one-process ingest: claims, 30 %" in out
-    assert "a graph rebuild holds the graph: 210 → 1,050 MB" in out
+    assert "a graph rebuild holds clusters and metric arrays: 210 → 1,050 MB" in out
     assert "bench/run.py" in (ROOT / "Makefile").read_text(encoding="utf-8")
