@@ -1,6 +1,10 @@
 """A function run in a forked child process while the caller goes on: its inputs are
 inherited through fork, not pickled; only its result comes back, through a pipe. Where
-fork is not available the function runs at once, in the caller's process."""
+fork is not available, or not wanted, the function runs in the caller's process when its
+result is asked for.
+
+Used as a context manager: a child whose result was never taken (the caller raised
+first) is stopped on leaving the block, not left waiting on its pipe."""
 from __future__ import annotations
 
 import sys
@@ -8,35 +12,58 @@ from multiprocessing import get_context
 from typing import Any, Callable
 
 
-def started(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
-    """Start fn(*args) in a forked child; returns a function that waits for its result
-    (and raises what fn raised)."""
-    if not sys.platform.startswith("linux"):
-        value = fn(*args)
-        return lambda: value
-    ctx = get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)
+class Started:
+    """fn(*args), started in a forked child (`fork=True` on Linux); calling the object
+    waits for the result (and raises what fn raised)."""
 
-    def run() -> None:
+    def __init__(self, fn: Callable[..., Any], *args: Any, fork: bool = True) -> None:
+        self.fn, self.args = fn, args
+        self.child = None
+        if fork and sys.platform.startswith("linux"):
+            ctx = get_context("fork")
+            self.receive, send = ctx.Pipe(duplex=False)
+            self.child = ctx.Process(target=self._run, args=(send,), daemon=True)
+            self.child.start()
+            send.close()
+
+    def _run(self, send) -> None:
         try:
-            send.send((True, fn(*args)))
+            send.send((True, self.fn(*self.args)))
         except BaseException as exc:  # sent to the caller, who raises it
             send.send((False, exc))
 
-    child = ctx.Process(target=run, daemon=True)
-    child.start()
-    send.close()
-
-    def result() -> Any:
+    def __call__(self) -> Any:
+        if self.child is None:
+            return self.fn(*self.args)
         try:
-            ok, value = receive.recv()
+            ok, value = self.receive.recv()
         except EOFError:
-            raise RuntimeError(f"{getattr(fn, '__name__', fn)} died in its child process") from None
+            raise RuntimeError(f"{getattr(self.fn, '__name__', self.fn)} died in its child process") from None
         finally:
-            receive.close()
-            child.join()
+            self._close()
         if not ok:
             raise value
         return value
 
-    return result
+    def _close(self) -> None:
+        self.receive.close()
+        self.child.join()
+        self.child = None
+
+    def stop(self) -> None:
+        """Stop the child if its result was not taken."""
+        if self.child is not None:
+            self.child.terminate()
+            self._close()
+
+    def __enter__(self) -> "Started":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def started(fn: Callable[..., Any], *args: Any, fork: bool = True) -> Started:
+    """Start fn(*args) in a forked child (with `fork`); the returned object waits for its
+    result when called, and stops the child when used as a context manager and left."""
+    return Started(fn, *args, fork=fork)

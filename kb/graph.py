@@ -44,7 +44,7 @@ import bisect
 import gc
 import json
 from collections import defaultdict
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -58,6 +58,8 @@ from .stances import rebuild_targets
 if TYPE_CHECKING:  # networkx is imported where a graph is exported: not on the ingest path
     import networkx as nx
     import numpy as np
+
+    from .forked import Started
 
 FORMATS = ("graphml", "gexf", "json")
 IN_SCOPE = "in (select article_id from temp.graph_scope)"
@@ -251,9 +253,9 @@ def build_all(db: sqlite_utils.Database, jobs: int = 1, clusters: Callable[[], t
     insert_copy_edges(db)
     insert_edges(db, rebuild_targets(db))
     ids, *inputs = metric_inputs(db)
-    metrics_of = _started(_metrics, *inputs) if jobs > 1 else None
-    create_indexes(db, [t for t in TABLES if t != "nodes"])
-    write_metrics(db, ids, metrics_of() if metrics_of else _metrics(*inputs))
+    with _started(_metrics, *inputs, fork=jobs > 1) as metrics:
+        create_indexes(db, [t for t in TABLES if t != "nodes"])
+        write_metrics(db, ids, metrics())
     create_indexes(db, ["nodes"])
     stamp = now()
     set_state(db, version=GRAPH_VERSION, rebuilt_at=stamp, updated_at=stamp, metrics_at=stamp)
@@ -265,11 +267,12 @@ def _metrics(group: "np.ndarray", src: "np.ndarray", dst: "np.ndarray") -> tuple
     return compute_metrics(group, src, dst)
 
 
-def _started(fn: Callable, *args) -> Callable:
-    """fn(*args) started in a forked process; the returned function waits for its result."""
+def _started(fn: Callable, *args, fork: bool = True) -> "Started":
+    """fn(*args) started in a forked process (with `fork`, else run when asked for):
+    calling the result waits for it; leaving it as a context stops an unfinished child."""
     from .forked import started
 
-    return started(fn, *args)
+    return started(fn, *args, fork=fork)
 
 
 def rebuild(db_path: str, jobs: int = 1) -> dict:
@@ -285,8 +288,8 @@ def rebuild(db_path: str, jobs: int = 1) -> dict:
         # does when foreign keys are on) took a fifth of the time.
         db.execute("PRAGMA foreign_keys = OFF")
         # every claim is committed: a forked process clusters them from the file meanwhile
-        clusters = _started(compute_clusters_at, db_path) if jobs > 1 else None
-        with transaction(db), gc_paused():
+        forked = _started(compute_clusters_at, db_path) if jobs > 1 else nullcontext()
+        with forked as clusters, transaction(db), gc_paused():
             build_all(db, jobs, clusters)
         db.execute("PRAGMA foreign_keys = ON")
         return counts(db)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+import sqlite_utils
 from click.testing import CliRunner
 
 from conftest import A000, CORPUS, ROOT, copy_db
@@ -163,6 +164,27 @@ def test_rebuild_with_two_jobs_is_the_same(graph_db, q, tmp_path):
         assert [conn.execute(f"select * from {t} order by 1, 2").fetchall() for t in tables] == before
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("failing", ["insert_own_edges", "create_indexes"])
+def test_failed_two_job_rebuild_leaves_the_graph_and_no_process_behind(graph_db, q, tmp_path, monkeypatch, failing):
+    """A rebuild that fails while a forked process clusters the claims (insert_own_edges)
+    or computes the metrics (create_indexes) rolls back and stops that process."""
+    import multiprocessing
+
+    import kb.graph
+
+    path = copy_db(graph_db[0], tmp_path / "kb.db")
+    counts = kb.graph.counts(sqlite_utils.Database(path))
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(kb.graph, failing, fail)
+    with pytest.raises(OSError, match="disk full"):
+        kb.graph.rebuild(str(path), jobs=2)
+    assert multiprocessing.active_children() == []
+    assert kb.graph.counts(sqlite_utils.Database(path)) == counts
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
