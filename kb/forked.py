@@ -3,7 +3,7 @@ inherited through fork, not pickled; only its result comes back, through a pipe.
 fork is not available, or not wanted, the function runs in the caller's process when its
 result is asked for.
 
-Used as a context manager: a child whose result was never taken (the caller raised
+Started is a context manager: a child whose result was never taken (the caller raised
 first) is stopped on leaving the block, not left waiting on its pipe."""
 from __future__ import annotations
 
@@ -62,8 +62,3 @@ class Started:
     def __exit__(self, *exc: Any) -> None:
         self.stop()
 
-
-def started(fn: Callable[..., Any], *args: Any, fork: bool = True) -> Started:
-    """Start fn(*args) in a forked child (with `fork`); the returned object waits for its
-    result when called, and stops the child when used as a context manager and left."""
-    return Started(fn, *args, fork=fork)

@@ -115,8 +115,7 @@ def insert_scope_nodes(db: sqlite_utils.Database) -> None:
     claims' subjects; and every entity and law (the lexicon tables only grow). Nodes
     stored already (subjects, entities, laws) are skipped; degree is 0."""
     db.conn.create_function("file_name", 1, lambda path: Path(path).name, deterministic=True)
-    for select in NODE_SELECTS:
-        db.execute(NODE_INSERT + select)
+    _insert_selected(db, NODE_INSERT, NODE_SELECTS)
 
 
 def insert_scope_edges(db: sqlite_utils.Database) -> None:
@@ -129,15 +128,19 @@ def insert_scope_edges(db: sqlite_utils.Database) -> None:
 def insert_own_edges(db: sqlite_utils.Database) -> None:
     """The edges of the articles in scope that their own rows decide: contains, about,
     mentions, cites, next, addresses."""
-    for select in OWN_EDGE_SELECTS:
-        db.execute(EDGE_INSERT + select)
+    _insert_selected(db, EDGE_INSERT, OWN_EDGE_SELECTS)
     insert_edges(db, _next_edges(db) + _addresses_edges(db))
 
 
 def insert_copy_edges(db: sqlite_utils.Database) -> None:
     """same (after the clusters are stored) and duplicate_of edges of the articles in scope."""
-    for select in COPY_EDGE_SELECTS:
-        db.execute(EDGE_INSERT + select)
+    _insert_selected(db, EDGE_INSERT, COPY_EDGE_SELECTS)
+
+
+def _insert_selected(db: sqlite_utils.Database, insert: str, selects: list[str]) -> None:
+    """Run `insert` with each SELECT in turn (rows get ids in that order)."""
+    for select in selects:
+        db.execute(insert + select)
 
 
 def _next_edges(db: sqlite_utils.Database) -> list[Edge]:
@@ -180,7 +183,7 @@ def _addresses_edges(db: sqlite_utils.Database) -> list[Edge]:
 
 
 def insert_edges(db: sqlite_utils.Database, edges: list[Edge]) -> None:
-    db.conn.executemany("insert into edges (source, target, kind, article_id) values (?, ?, ?, ?)", edges)
+    db.conn.executemany(EDGE_INSERT + "values (?, ?, ?, ?)", edges)
 
 
 # ---- metrics ----------------------------------------------------------------------
@@ -236,10 +239,9 @@ def build_all(db: sqlite_utils.Database, jobs: int = 1, clusters: Callable[[], t
     """Drop and build every graph table, metrics included (inside a transaction): SQLite
     draws the nodes and most edges, the metrics are written last. With jobs > 1 the
     metrics (PageRank and Louvain, a fifth of the time) are computed in a forked process
-    while this one indexes the tables. `clusters`: a
-    function giving the claim clusters of every claim (kb.clusters.compute_clusters),
-    computed elsewhere while this one draws the edges that do not need them; by default
-    they are computed here."""
+    while this one indexes the tables. `clusters`: a function giving the claim clusters
+    of every claim (kb.clusters.compute_clusters), computed elsewhere while this one
+    draws the edges that do not need them; by default they are computed here."""
     from .graph_schema import TABLES
 
     drop_graph_tables(db)
@@ -270,9 +272,9 @@ def _metrics(group: "np.ndarray", src: "np.ndarray", dst: "np.ndarray") -> tuple
 def _started(fn: Callable, *args, fork: bool = True) -> "Started":
     """fn(*args) started in a forked process (with `fork`, else run when asked for):
     calling the result waits for it; leaving it as a context stops an unfinished child."""
-    from .forked import started
+    from .forked import Started
 
-    return started(fn, *args, fork=fork)
+    return Started(fn, *args, fork=fork)
 
 
 def rebuild(db_path: str, jobs: int = 1) -> dict:
