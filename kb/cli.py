@@ -10,7 +10,7 @@ import click
 
 from extract.formats import MAX_BYTES
 
-from .db import BATCH_SIZE
+from .db import BATCH_SIZE, open_db
 from .ingest import ingest
 
 DEFAULT_DB = "kb.db"
@@ -51,7 +51,9 @@ def ingest_cmd(paths: tuple[str, ...], db_path: str, jobs: int, max_bytes: int, 
         show = not quiet and (total or 0) > 1
         return tqdm(it, total=total, unit="file", file=sys.stderr, disable=not show)
 
-    summary = ingest(paths, db_path, jobs=jobs, max_bytes=max_bytes, progress=progress, batch_size=batch_size)
+    # the graph update builds the indexes a bulk load leaves (a rebuild: while it clusters the claims)
+    summary = ingest(paths, db_path, jobs=jobs, max_bytes=max_bytes, progress=progress, batch_size=batch_size,
+                     defer_indexes=graph)
     for err in summary.errors:
         click.echo(f"error: {err}", err=True)
     click.echo(summary.line())
@@ -63,6 +65,8 @@ def ingest_cmd(paths: tuple[str, ...], db_path: str, jobs: int, max_bytes: int, 
             click.echo(f"graph: rebuilt ({done.reason})", err=True)
         else:
             click.echo(f"graph: {done.mode}, {len(done.added)} articles added, {len(done.removed)} removed", err=True)
+    elif graph:
+        open_db(db_path).close()  # builds the indexes a bulk load left
     if summary.failed:
         sys.exit(1)
 

@@ -154,12 +154,13 @@ KEPT_IN_BULK = {("articles", ("source",))}
 
 
 @contextlib.contextmanager
-def bulk_load(db: sqlite_utils.Database) -> Iterator[None]:
+def bulk_load(db: sqlite_utils.Database, build_indexes: bool = True) -> Iterator[None]:
     """Storing many articles into an empty database: the secondary indexes nothing looks
     up while storing are dropped and built once at the end (sorting every row once is
-    cheaper than updating each B-tree per row: a tenth of the ingest time). A run that dies
-    leaves them to the next open_db, which builds missing indexes. In an empty database no
-    stored article is replaced, and no lookups by article go through the dropped indexes."""
+    cheaper than updating each B-tree per row: a tenth of the ingest time), or, without
+    `build_indexes`, by the next open_db, which builds missing indexes (as it does after a
+    run that died). In an empty database no stored article is replaced, and no lookups by
+    article go through the dropped indexes."""
     for name, indexes in INDEXES.items():
         for cols in indexes:
             if (name, tuple(cols)) not in KEPT_IN_BULK:
@@ -167,8 +168,9 @@ def bulk_load(db: sqlite_utils.Database) -> Iterator[None]:
     try:
         yield
     finally:
-        with db.conn:
-            create_indexes(db)
+        if build_indexes:
+            with db.conn:
+                create_indexes(db)
 
 
 def stored_articles(db: sqlite_utils.Database, path) -> frozenset[tuple[str, str]]:

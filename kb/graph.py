@@ -30,9 +30,10 @@ edges and clusters. The queries read the articles to build from temp.graph_scope
 same code builds one new article or all of them.
 
 Metrics: `degree` (edges in and out) is kept exact by every update. `pagerank` (PageRank
-over the directed edges, damping 0.85) and `community` (Louvain, seed 42) are global:
-they are computed by `kb graph --rebuild` and `kb graph --metrics`, and nodes added by
-later ingests have them null until then (graph_state records when they were computed).
+over the directed edges, damping 0.85) and `community` (Louvain: igraph's multilevel, seed
+42) are global: they are computed by `kb graph --rebuild` and `kb graph --metrics`, and
+nodes added by later ingests have them null until then (graph_state records when they
+were computed).
 Louvain runs on the graph with each claim cluster contracted to one node (a cluster is one
 assertion copied across articles; its claims share the community), which keeps it
 near-linear on content-farm corpora where the full graph made it grow ~30× for 10× the
@@ -238,8 +239,8 @@ def update_metrics(db_path: str) -> dict:
 def build_all(db: sqlite_utils.Database, jobs: int = 1, clusters: Callable[[], tuple] | None = None) -> None:
     """Drop and build every graph table, metrics included (inside a transaction): SQLite
     draws the nodes and most edges, the metrics are written last. With jobs > 1 the
-    metrics (PageRank and Louvain, a fifth of the time) are computed in a forked process
-    while this one indexes the tables. `clusters`: a function giving the claim clusters
+    metrics (PageRank and Louvain, and importing scipy and igraph for them) are computed
+    in a forked process while this one indexes the tables. `clusters`: a function giving the claim clusters
     of every claim (kb.clusters.compute_clusters), computed elsewhere while this one
     draws the edges that do not need them; by default they are computed here."""
     from .graph_schema import TABLES
@@ -248,8 +249,6 @@ def build_all(db: sqlite_utils.Database, jobs: int = 1, clusters: Callable[[], t
     create_graph_tables(db, indexes=False)  # filled first, indexed after
     set_scope(db, None)
     insert_own_edges(db)
-    if jobs > 1:
-        from . import graph_metrics  # noqa: F401  imported once, inherited by the forked metrics process
     store_clusters(db, *(clusters() if clusters else compute_clusters(db)))
     insert_scope_nodes(db)  # degree 0 until the metrics are written
     insert_copy_edges(db)
@@ -264,7 +263,8 @@ def build_all(db: sqlite_utils.Database, jobs: int = 1, clusters: Callable[[], t
 
 
 def _metrics(group: "np.ndarray", src: "np.ndarray", dst: "np.ndarray") -> tuple[list, list, list]:
-    from .graph_metrics import compute_metrics  # networkx and scipy: imported only here
+    # scipy and igraph: imported only here (with jobs > 1, in the forked process)
+    from .graph_metrics import compute_metrics
 
     return compute_metrics(group, src, dst)
 
@@ -283,20 +283,21 @@ def rebuild(db_path: str, jobs: int = 1) -> dict:
     claims are clustered, and later the metrics computed, in second processes (build_all)."""
     from .db import open_db, transaction
 
-    db = open_db(db_path)
-    try:
-        # The rows are built consistent; checking a million edges against nodes one by
-        # one (and emptying the old tables row by row before dropping them, which SQLite
-        # does when foreign keys are on) took a fifth of the time.
-        db.execute("PRAGMA foreign_keys = OFF")
-        # every claim is committed: a forked process clusters them from the file meanwhile
-        forked = _started(compute_clusters_at, db_path) if jobs > 1 else nullcontext()
-        with forked as clusters, transaction(db), gc_paused():
-            build_all(db, jobs, clusters)
-        db.execute("PRAGMA foreign_keys = ON")
-        return counts(db)
-    finally:
-        db.close()
+    # every claim is committed: a forked process clusters them from the file while this one
+    # builds the indexes a bulk load left (open_db) and draws the edges that need no clusters
+    with _started(compute_clusters_at, db_path) if jobs > 1 else nullcontext() as clusters:
+        db = open_db(db_path)
+        try:
+            # The rows are built consistent; checking a million edges against nodes one by
+            # one (and emptying the old tables row by row before dropping them, which SQLite
+            # does when foreign keys are on) took a fifth of the time.
+            db.execute("PRAGMA foreign_keys = OFF")
+            with transaction(db), gc_paused():
+                build_all(db, jobs, clusters)
+            db.execute("PRAGMA foreign_keys = ON")
+            return counts(db)
+        finally:
+            db.close()
 
 
 @contextmanager

@@ -183,13 +183,17 @@ def update_graph(db: sqlite_utils.Database) -> Update:
 
 def update(db_path: str, jobs: int = 1) -> Update:
     """Update the graph of the database at `db_path` (the graph hook of `kb ingest`): in
-    one transaction, or by a full rebuild (mode "rebuilt"; with `jobs` > 1 processes)."""
-    from .db import open_db, transaction
+    one transaction, or by a full rebuild (mode "rebuilt"; with `jobs` > 1 processes).
+    Indexes a bulk load left to be built are built first (open_db), or by the rebuild."""
+    from .db import connect, ensure_schema, transaction
 
-    db = open_db(db_path)
+    db = connect(db_path)
     try:
-        with transaction(db):
-            result = update_graph(db)
+        result = Update("rebuild", reason="no current graph")
+        if is_current(db):
+            ensure_schema(db)
+            with transaction(db):
+                result = update_graph(db)
     finally:
         db.close()
     if result.mode == "rebuild":

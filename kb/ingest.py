@@ -177,9 +177,12 @@ def _bounded_map(pool: ProcessPoolExecutor, fn: Callable, tasks: Iterable, ahead
 
 
 def ingest(paths: Iterable[str | Path], db_path: str, jobs: int = 1, max_bytes: int = MAX_BYTES,
-           progress: Callable[[Iterable], Iterable] = lambda it, **kw: it, batch_size: int = BATCH_SIZE) -> Summary:
+           progress: Callable[[Iterable], Iterable] = lambda it, **kw: it, batch_size: int = BATCH_SIZE,
+           defer_indexes: bool = False) -> Summary:
     """Ingest every article under `paths` into the database at `db_path`. With jobs > 1
-    the workers analyse and store chunks of files, taking turns in file order."""
+    the workers analyse and store chunks of files, taking turns in file order.
+    `defer_indexes`: the indexes a bulk load into an empty database drops are built by the
+    next open_db (kb.graph.rebuild builds them while a second process clusters the claims)."""
     summary = Summary()
     files: list[Path] = []
     for item in find_files(paths):
@@ -198,7 +201,7 @@ def ingest(paths: Iterable[str | Path], db_path: str, jobs: int = 1, max_bytes: 
         # articles already stored from the same source are not analysed again
         tasks = [(f, max_bytes, stored_articles(db, f)) for f in files]
         empty = db.execute("select not exists (select 1 from articles)").fetchone()[0]
-        with bulk_load(db) if empty else contextlib.nullcontext():
+        with bulk_load(db, build_indexes=not defer_indexes) if empty else contextlib.nullcontext():
             if pool:
                 chunks = enumerate(guided_chunks(tasks, jobs, batch_size))
                 stored = (part for parts in _bounded_map(pool, _analyse_and_store, chunks, AHEAD * jobs)

@@ -66,6 +66,24 @@ def test_first_ingest_into_an_empty_database_ends_with_every_index(kb_path, tmp_
     assert row_counts(kb_path) == row_counts(path)
 
 
+@pytest.mark.parametrize("articles, options", [
+    (3, ["-j", "1"]), (3, ["-j", "2"]), (3, ["-j", "2", "--no-graph"]), (0, ["-j", "2"])],
+    ids=["graph", "graph-2-jobs", "no-graph", "nothing-stored"])
+def test_kb_ingest_into_an_empty_database_ends_with_every_index(tmp_path, articles, options):
+    """`kb ingest` leaves the indexes its bulk load dropped to the graph rebuild (which
+    builds them while a second process clusters the claims): every path through the
+    command must still end with all of them, also when no article was stored."""
+    from kb.db import INDEXES, index_name
+
+    bad = tmp_path / "not-an-article.png"
+    bad.write_bytes(PNG_HEADER)
+    paths = [str(CORPUS / name) for name in CORPUS_FILES[:articles]] or [str(bad)]
+    db_path = tmp_path / "kb.db"
+    result = CliRunner().invoke(cli, ["ingest", *paths, "--db", str(db_path), "-q", *options])
+    assert result.exit_code == (0 if articles else 1), result.output
+    assert {index_name(t, cols) for t, indexes in INDEXES.items() for cols in indexes} <= index_names(db_path)
+
+
 def test_second_ingest_adds_nothing(kb_path, tmp_path):
     path = copy_db(kb_path, tmp_path / "kb.db")
     before = row_counts(path)
