@@ -123,7 +123,9 @@ def connect(path: str) -> sqlite_utils.Database:
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
     existing = set(db.table_names())
-    with db.conn:
+    # one transaction: readers see the schema change once (a reader preparing a query on
+    # an FTS5 table while the schema changes under it fails: "vtable constructor failed")
+    with transaction(db):
         for name, (columns, pk, fks) in SCHEMA.items():
             if name not in existing:
                 db[name].create(columns, pk=pk, foreign_keys=fks)
@@ -161,15 +163,16 @@ def bulk_load(db: sqlite_utils.Database, build_indexes: bool = True) -> Iterator
     `build_indexes`, by the next open_db, which builds missing indexes (as it does after a
     run that died). In an empty database no stored article is replaced, and no lookups by
     article go through the dropped indexes."""
-    for name, indexes in INDEXES.items():
-        for cols in indexes:
-            if (name, tuple(cols)) not in KEPT_IN_BULK:
-                db.execute(f"drop index if exists [{index_name(name, cols)}]")
+    with transaction(db):
+        for name, indexes in INDEXES.items():
+            for cols in indexes:
+                if (name, tuple(cols)) not in KEPT_IN_BULK:
+                    db.execute(f"drop index if exists [{index_name(name, cols)}]")
     try:
         yield
     finally:
         if build_indexes:
-            with db.conn:
+            with transaction(db):
                 create_indexes(db)
 
 
