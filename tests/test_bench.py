@@ -76,3 +76,9 @@ def test_bench_reports_every_target(capsys):
     assert "slowest stage of one-process ingest: claims, 30 %" in out
     assert "a graph rebuild holds clusters and metric arrays: 210 → 1,050 MB" in out
     assert "bench/run.py" in (ROOT / "Makefile").read_text(encoding="utf-8")
+
+
+def test_throughput_is_the_median_run_with_the_highest_peak_memory():
+    run = _bench("run")
+    runs = [run.Run(9.0, 200), run.Run(8.0, 250), run.Run(12.0, 210)]
+    assert run.median_run(runs) == run.Run(9.0, 250)
