@@ -9,7 +9,8 @@ Generates a corpus (bench/generate.py) and prints, in one run on the same text:
   characters per second with one process and with --jobs 2, each also with --no-graph
   (the median of --repeat interleaved runs), against `jieba.lcut` over the same text; and, for comparison, on the real articles of
   corpus/, whose lines do not repeat as the generated corpus's do;
-- the time to add one new article to a base of --small-base and of --base articles;
+- the time to add one new article to a base of --small-base and of --base articles (the
+  median of --repeat articles added one after another);
 - full-text search and a facet query through Datasette on the --base knowledge base
   (median and p95 of repeated requests);
 - `kb graph --rebuild` at --small-base and --base articles, its growth factor and its
@@ -221,16 +222,19 @@ def real_throughput(work: Path) -> None:
 
 def add_one(bases: dict[int, Path], new: list[Path], work: Path) -> dict[int, dict[str, float]]:
     """Seconds to add one article to each base: `kb ingest NEW` as a user runs it (with its
-    graph update), the same with --no-graph, and the start-up of the command alone."""
+    graph update), then the same with --no-graph, each the median over the articles of
+    `new` (half with the graph, then half without), added one after another to a copy of
+    the base; and the start-up of the command alone."""
     startup = startup_seconds()
+    half = len(new) // 2
     out = {}
     for n, db in bases.items():
         copy = copy_db(db, work / f"add-one-{n}.db")
-        out[n] = {"with graph": measure([*KB, "ingest", new[0], "--db", copy, "-q"]).seconds,
-                  "--no-graph": measure([*KB, "ingest", new[1], "--db", copy, "-q", "--no-graph"]).seconds,
-                  "start-up": startup}
+        runs = {name: [measure([*KB, "ingest", path, "--db", copy, "-q", *opts]).seconds for path in paths]
+                for name, paths, opts in [("with graph", new[:half], ()), ("--no-graph", new[half:], ("--no-graph",))]}
+        out[n] = {name: statistics.median(times) for name, times in runs.items()} | {"start-up": startup}
         fresh(copy)
-    print("\n## Adding one article (kb ingest NEW.txt --db BASE)")
+    print(f"\n## Adding one article (kb ingest NEW.txt --db BASE; median of {half} articles added one after another)")
     for n, t in out.items():
         print(f"base {n:>6,} articles: {t['with graph']:5.2f} s with the graph update, "
               f"{t['--no-graph']:5.2f} s --no-graph; of which the command's start-up {t['start-up']:.2f} s")
@@ -380,7 +384,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--requests", type=int, default=60, help="timed Datasette requests of each kind")
     ap.add_argument("--profile-articles", type=int, default=400)
-    ap.add_argument("--repeat", type=int, default=3, help="runs of each ingest timed for throughput (median)")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="timed runs of each ingest for throughput, and articles added to each base (medians)")
     ap.add_argument("--workdir", type=Path, help="keep corpora and bases here and reuse them")
     args = ap.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="kb-bench-"))
@@ -389,7 +394,9 @@ def main() -> None:
     try:
         n = max(args.base, args.articles, args.profile_articles)
         corpus = generated(work / f"generated-{n}-seed{args.seed}", n, args.seed)
-        new = sorted(generated(work / f"new-seed{args.seed + 1000}", 2, args.seed + 1000).glob("*.txt"))
+        added_articles = 2 * args.repeat
+        new = sorted(generated(work / f"new-{added_articles}-seed{args.seed + 1000}", added_articles,
+                               args.seed + 1000).glob("*.txt"))
         print(f"# kb benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, work folder {work}")
         rate = throughput(first(corpus, args.articles, work / f"first-{args.articles}"), work, args.repeat)
         real_throughput(work)

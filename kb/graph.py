@@ -33,11 +33,10 @@ Metrics: `degree` (edges in and out) is kept exact by every update. `pagerank` (
 over the directed edges, damping 0.85) and `community` (Louvain: igraph's multilevel, seed
 42) are global: they are computed by `kb graph --rebuild` and `kb graph --metrics`, and
 nodes added by later ingests have them null until then (graph_state records when they
-were computed).
-Louvain runs on the graph with each claim cluster contracted to one node (a cluster is one
-assertion copied across articles; its claims share the community), which keeps it
-near-linear on content-farm corpora where the full graph made it grow ~30× for 10× the
-articles.
+were computed). Louvain runs on the graph with each claim cluster contracted to one node
+(a cluster is one assertion copied across articles; its claims share the community),
+which keeps it near-linear on content-farm corpora where the full graph made it grow ~30×
+for 10× the articles.
 """
 from __future__ import annotations
 
@@ -240,9 +239,10 @@ def build_all(db: sqlite_utils.Database, jobs: int = 1, clusters: Callable[[], t
     """Drop and build every graph table, metrics included (inside a transaction): SQLite
     draws the nodes and most edges, the metrics are written last. With jobs > 1 the
     metrics (PageRank and Louvain, and importing scipy and igraph for them) are computed
-    in a forked process while this one indexes the tables. `clusters`: a function giving the claim clusters
-    of every claim (kb.clusters.compute_clusters), computed elsewhere while this one
-    draws the edges that do not need them; by default they are computed here."""
+    in a forked process while this one indexes the tables. `clusters`: a function giving
+    the claim clusters of every claim (kb.clusters.compute_clusters), computed elsewhere
+    while this one draws the edges that do not need them; by default they are computed
+    here."""
     from .graph_schema import TABLES
 
     drop_graph_tables(db)
