@@ -121,7 +121,9 @@ def connect(path: str) -> sqlite_utils.Database:
     return db
 
 
-def ensure_schema(db: sqlite_utils.Database) -> None:
+def ensure_schema(db: sqlite_utils.Database, indexes: bool = True) -> None:
+    """Create what is missing of the tables, views and indexes (the secondary indexes of
+    INDEXES only with `indexes`)."""
     existing = set(db.table_names())
     # one transaction: readers see the schema change once (a reader preparing a query on
     # an FTS5 table while the schema changes under it fails: "vtable constructor failed")
@@ -131,7 +133,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                 db[name].create(columns, pk=pk, foreign_keys=fks)
         # also on older databases, and after a bulk load that did not finish: deleting a
         # replaced article's sentences looks up the rows that refer to them through these
-        create_indexes(db)
+        if indexes:
+            create_indexes(db)
         for name, sql in VIEWS.items():
             db.execute(f"create view if not exists [{name}] as {sql}")
         for name, columns in FTS_TABLES.items():

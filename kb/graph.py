@@ -281,13 +281,15 @@ def rebuild(db_path: str, jobs: int = 1) -> dict:
     """Recompute the claim clusters and the graph of the database at `db_path` from
     scratch, in one transaction; returns node and edge counts by kind. jobs > 1: the
     claims are clustered, and later the metrics computed, in second processes (build_all)."""
-    from .db import open_db, transaction
+    from .db import connect, ensure_schema, transaction
 
-    # every claim is committed: a forked process clusters them from the file while this one
-    # builds the indexes a bulk load left (open_db) and draws the edges that need no clusters
-    with _started(compute_clusters_at, db_path) if jobs > 1 else nullcontext() as clusters:
-        db = open_db(db_path)
-        try:
+    db = connect(db_path)
+    try:
+        ensure_schema(db, indexes=False)  # the tables a forked process reads
+        # every claim is committed: a forked process clusters them from the file while this
+        # one builds the indexes a bulk load left and draws the edges that need no clusters
+        with _started(compute_clusters_at, db_path) if jobs > 1 else nullcontext() as clusters:
+            ensure_schema(db)
             # The rows are built consistent; checking a million edges against nodes one by
             # one (and emptying the old tables row by row before dropping them, which SQLite
             # does when foreign keys are on) took a fifth of the time.
@@ -295,9 +297,9 @@ def rebuild(db_path: str, jobs: int = 1) -> dict:
             with transaction(db), gc_paused():
                 build_all(db, jobs, clusters)
             db.execute("PRAGMA foreign_keys = ON")
-            return counts(db)
-        finally:
-            db.close()
+        return counts(db)
+    finally:
+        db.close()
 
 
 @contextmanager

@@ -166,6 +166,17 @@ def test_rebuild_with_two_jobs_is_the_same(graph_db, q, tmp_path):
         conn.close()
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_rebuild_of_an_empty_database_file(tmp_path, jobs):
+    """A database file with no tables yet gets them, and an empty graph (with --jobs 2 the
+    claims are read by a second process: the tables must exist before it starts)."""
+    path = tmp_path / "kb.db"
+    path.touch()
+    result = CliRunner().invoke(cli, ["graph", "--rebuild", "--jobs", jobs, "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "nodes: 0" in result.output and "edges: 0" in result.output
+
+
 @pytest.mark.parametrize("failing", ["insert_own_edges", "create_indexes"])
 def test_failed_two_job_rebuild_leaves_the_graph_and_no_process_behind(graph_db, q, tmp_path, monkeypatch, failing):
     """A rebuild that fails while a forked process clusters the claims (insert_own_edges)
