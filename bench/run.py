@@ -7,8 +7,9 @@ Generates a corpus (bench/generate.py) and prints, in one run on the same text:
 
 - ingest throughput of `kb ingest` (decode → clean → extract → store → graph update) in
   characters per second with one process and with --jobs 2, each also with --no-graph
-  (the median of --repeat interleaved runs), against `jieba.lcut` over the same text; and, for comparison, on the real articles of
-  corpus/, whose lines do not repeat as the generated corpus's do;
+  (the median of --repeat interleaved runs), against `jieba.lcut` over the same text;
+  and, for comparison, on the real articles of corpus/, whose lines do not repeat as the
+  generated corpus's do;
 - the time to add one new article to a base of --small-base and of --base articles (the
   median of --repeat articles added one after another);
 - full-text search and a facet query through Datasette on the --base knowledge base
