@@ -95,15 +95,14 @@ def fresh(db: Path) -> Path:
 
 
 def copy_db(src: Path, dst: Path) -> Path:
-    """A copy of a database, on disk before it is timed: the first fsync of a command on a
-    copy the kernel has not yet written back waits for all of it (0.5 s at 10,000
-    articles), which a user's database does not."""
+    """A copy of a database, on disk before it is timed: the first fsync of a command while
+    the kernel is still writing back this copy (or a rebuild before it) waits for all of
+    it (0.5 s at 10,000 articles), which a user's database does not."""
     with sqlite3.connect(src) as s, sqlite3.connect(fresh(dst)) as d:
         s.backup(d)
     s.close()
     d.close()
-    with open(dst, "rb+") as f:
-        os.fsync(f.fileno())
+    os.sync()
     return dst
 
 
