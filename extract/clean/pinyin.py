@@ -5,8 +5,11 @@ Only a parenthesised syllable that is a reading of the character before it is re
 """
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
 from functools import lru_cache
+from pathlib import Path
 
 from ..offsets import Edit
 
@@ -14,10 +17,27 @@ RULE = "pinyin_annotation"
 _ANNOTATION = re.compile(r"([\u3400-\u9fff])[(（]([a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]{1,7})[)）]")
 
 
+@lru_cache(maxsize=1)
+def _reading_table() -> dict[int, str] | None:
+    """pypinyin's table of character readings (code point → "gè,gě"), read from its JSON
+    file without importing pypinyin: the import loads its phrase dictionary and the first
+    call trains a segmenter, 0.2 s of every command that meets a parenthesis, for readings
+    of single characters that the table alone gives. None if the file is not there."""
+    spec = importlib.util.find_spec("pypinyin")  # finds the package, does not run it
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / "pinyin_dict.json"
+        if path.is_file():
+            return {int(k): v for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
+    return None
+
+
 @lru_cache(maxsize=8192)
 def readings(char: str) -> frozenset[str]:
-    """Tone-marked readings of one character (all heteronyms)."""
-    from pypinyin import Style, pinyin  # its dictionaries take 0.2 s to load: only when needed
+    """Tone-marked readings of one character (all heteronyms), as pypinyin gives them."""
+    table = _reading_table()
+    if table is not None:
+        return frozenset(r.lower() for r in table.get(ord(char), "").split(",") if r)
+    from pypinyin import Style, pinyin  # another layout of the package: ask it
 
     found = pinyin(char, style=Style.TONE, heteronym=True, errors="ignore")
     return frozenset(r.lower() for r in found[0]) if found else frozenset()
