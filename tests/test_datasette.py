@@ -109,3 +109,30 @@ def test_every_column_of_every_table_is_described(db):
         described = tables.get(table, {}).get("columns", {})
         missing = [c for c in db[table].columns_dict if c not in described]
         assert not missing, f"{table}: {missing}"
+
+
+@pytest.mark.parametrize("failures, ok", [(1, True), (2, False)])
+def test_a_query_that_meets_a_schema_change_is_tried_once_more(get, monkeypatch, failures, ok):
+    """While kb ingest or kb graph --rebuild changes the schema, preparing a query on an
+    FTS5 table can fail ("vtable constructor failed: claims_fts"): the page is fetched
+    once more instead of failing; a page that fails again is not tried a third time."""
+    import sqlite3
+
+    from datasette.database import Database
+
+    execute, left = Database.execute, [failures]
+
+    async def failing(self, sql, *args, **kwargs):
+        if left[0] and "claims" in sql:
+            left[0] -= 1
+            raise sqlite3.OperationalError("vtable constructor failed: claims_fts")
+        return await execute(self, sql, *args, **kwargs)
+
+    monkeypatch.setattr(Database, "execute", failing)
+    r = get("/kb/claims.json", _shape="array", type="legality")
+    if ok:
+        assert r.status_code == 200
+        assert r.json() and all(row["type"] == "legality" for row in r.json())
+    else:  # Datasette's own error page (400 or 500, by where the query failed)
+        assert r.status_code >= 400 and "vtable constructor failed" in r.text
+    assert left == [0]

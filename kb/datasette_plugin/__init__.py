@@ -14,6 +14,7 @@ from kb.segment import segment_query, segment_text, segment_words
 
 from .graph_view import MAX_NEIGHBOURS, neighbourhood, render_page
 from .provenance import render_claim
+from .retry import fetch_again, is_retryable
 
 
 @hookimpl
@@ -72,6 +73,14 @@ async def graph_page(datasette, request):
     if center not in nodes:
         return Response.html("<p>No such node</p>", status=404)
     return Response.html(render_page(center, neighbourhood(center, nodes, [tuple(r) for r in edges])))
+
+
+@hookimpl
+def handle_exception(datasette, request, exception):
+    # a query that met a schema change of kb ingest or kb graph --rebuild: tried once more
+    if is_retryable(request.method, request.headers, exception):
+        return lambda: fetch_again(datasette, request)
+    return None
 
 
 @hookimpl
