@@ -189,11 +189,10 @@ def update(db_path: str, jobs: int = 1) -> Update:
 
     db = connect(db_path)
     try:
-        result = Update("rebuild", reason="no current graph")
-        if is_current(db):
+        if is_current(db):  # else a rebuild builds them, while it clusters the claims
             ensure_schema(db)
-            with transaction(db):
-                result = update_graph(db)
+        with transaction(db):
+            result = update_graph(db)
     finally:
         db.close()
     if result.mode == "rebuild":

@@ -50,6 +50,13 @@ def copy_db(src: str | Path, dst: str | Path) -> Path:
     return Path(dst)
 
 
+def secondary_index_names() -> set[str]:
+    """The names of every secondary index kb.db.INDEXES defines."""
+    from kb.db import INDEXES, index_name
+
+    return {index_name(t, cols) for t, indexes in INDEXES.items() for cols in indexes}
+
+
 def row_counts(db_path: str | Path, tables=("articles", "sections", "sentences", "claims", "mentions",
                                             "claim_laws", "edits", "signals", "laws", "entities")) -> dict:
     conn = sqlite3.connect(str(db_path))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import secondary_index_names
 from generated import write_articles
 from kb.ingest import ingest
 
@@ -63,14 +64,12 @@ def article_count(db_path: Path) -> int:
 
 
 def missing_indexes(db_path: Path) -> set[str]:
-    from kb.db import INDEXES, index_name
-
     conn = sqlite3.connect(str(db_path))
     try:
         present = {r[0] for r in conn.execute("select name from sqlite_master where type = 'index'")}
     finally:
         conn.close()
-    return {index_name(t, cols) for t, indexes in INDEXES.items() for cols in indexes} - present
+    return secondary_index_names() - present
 
 
 def test_killed_ingest_leaves_whole_articles_and_a_rerun_completes(tmp_path):

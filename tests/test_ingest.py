@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from conftest import A000, A002, CORPUS, CORPUS_FILES, copy_db, row_counts
+from conftest import A000, A002, CORPUS, CORPUS_FILES, copy_db, row_counts, secondary_index_names
 from kb.cli import cli
 from kb.ingest import ingest
 
@@ -55,12 +55,10 @@ def index_names(db_path) -> set[str]:
 def test_first_ingest_into_an_empty_database_ends_with_every_index(kb_path, tmp_path):
     """A bulk load drops the secondary indexes while it stores (kb.db.bulk_load): it must
     build them all again, the same as an ingest into a database that had articles."""
-    from kb.db import INDEXES, index_name
-
     path = tmp_path / "kb.db"
     ingest([str(CORPUS / A000)], str(path))  # not empty now: the next ingest keeps its indexes
     ingest([str(CORPUS)], str(path))
-    expected = {index_name(t, cols) for t, indexes in INDEXES.items() for cols in indexes}
+    expected = secondary_index_names()
     assert expected <= index_names(kb_path)
     assert index_names(kb_path) == index_names(path)
     assert row_counts(kb_path) == row_counts(path)
@@ -73,15 +71,13 @@ def test_kb_ingest_into_an_empty_database_ends_with_every_index(tmp_path, articl
     """`kb ingest` leaves the indexes its bulk load dropped to the graph rebuild (which
     builds them while a second process clusters the claims): every path through the
     command must still end with all of them, also when no article was stored."""
-    from kb.db import INDEXES, index_name
-
     bad = tmp_path / "not-an-article.png"
     bad.write_bytes(PNG_HEADER)
     paths = [str(CORPUS / name) for name in CORPUS_FILES[:articles]] or [str(bad)]
     db_path = tmp_path / "kb.db"
     result = CliRunner().invoke(cli, ["ingest", *paths, "--db", str(db_path), "-q", *options])
     assert result.exit_code == (0 if articles else 1), result.output
-    assert {index_name(t, cols) for t, indexes in INDEXES.items() for cols in indexes} <= index_names(db_path)
+    assert secondary_index_names() <= index_names(db_path)
 
 
 def test_second_ingest_adds_nothing(kb_path, tmp_path):

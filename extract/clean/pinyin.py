@@ -24,11 +24,12 @@ def _reading_table() -> dict[int, str] | None:
     call trains a segmenter, 0.2 s of every command that meets a parenthesis, for readings
     of single characters that the table alone gives. None if the file is not there."""
     spec = importlib.util.find_spec("pypinyin")  # finds the package, does not run it
-    for folder in (spec.submodule_search_locations or []) if spec else []:
-        path = Path(folder) / "pinyin_dict.json"
-        if path.is_file():
-            return {int(k): v for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
-    return None
+    folders = (spec and spec.submodule_search_locations) or []
+    paths = [Path(folder) / "pinyin_dict.json" for folder in folders]
+    path = next((p for p in paths if p.is_file()), None)
+    if path is None:
+        return None
+    return {int(k): v for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
 
 
 @lru_cache(maxsize=8192)
