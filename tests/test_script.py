@@ -50,3 +50,12 @@ def test_lines_whose_conversion_changes_length_are_redone_alone():
 
     lines = ["隨著信用卡", "", "\x00討債", "應收帳款"]  # OpenCC stops at NUL: that line is redone alone
     assert simplified_lines(lines) == [to_simplified(line) for line in lines]
+
+
+@pytest.mark.parametrize("text, simplified", [("什麼", "什么"), ("麼", "么"), ("么", "么"), ("要么", "要么")])
+def test_simplified_text_stays_as_it_is(text, simplified):
+    """OpenCC's tw2s gives 么 for 麼 but turns a lone 么 into 幺: a character that is the
+    simplified form of another is left alone, so converting twice changes nothing (found
+    by the property test in tests/test_properties.py)."""
+    assert to_simplified(text) == simplified
+    assert to_simplified(simplified) == simplified

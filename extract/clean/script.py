@@ -1,6 +1,7 @@
 """Simplified / traditional script: detection per article, conversion for analysis."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import numpy as np
@@ -24,14 +25,40 @@ def _convert(text: str) -> str:
     return _converter().convert(text)
 
 
+# the CJK blocks whose characters tw2s converts one by one
+_CJK_BLOCKS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
+
+
+@lru_cache(maxsize=1)
+def _converted_twice() -> re.Pattern:
+    """The characters tw2s gives as the simplified form of another and still converts on
+    their own (麼 → 么, yet 么 → 幺): they are simplified already and stay as they are, so
+    converting simplified text changes nothing. Found by converting every character of
+    the CJK blocks once (5 ms)."""
+    chars = [chr(c) for start, end in _CJK_BLOCKS for c in range(start, end)]
+    out = _converter().convert("\n".join(chars)).split("\n")
+    simplified = {o: c for c, o in zip(chars, out) if o != c and len(o) == 1}
+    twice = sorted(t for t in set(simplified.values()) if t in simplified)
+    return re.compile(f"[{''.join(twice)}]" if twice else r"(?!)")
+
+
+def _keep_simplified(text: str, out: str) -> str:
+    """`out` (tw2s of `text`, the same length) with the characters of `text` that were
+    simplified already put back."""
+    twice = _converted_twice()
+    if not twice.search(text):
+        return out
+    return "".join(t if twice.fullmatch(t) else o for t, o in zip(text, out))
+
+
 def to_simplified(text: str) -> str:
     """Simplified text of the same length (phrase conversions that change length are
     redone character by character, so offsets survive)."""
     out = _convert(text)
-    if len(out) == len(text):
-        return out
-    conv = _converter().convert
-    return "".join(conv(c) if len(conv(c)) == 1 else c for c in text)
+    if len(out) != len(text):
+        conv = _converter().convert
+        out = "".join(conv(c) if len(conv(c)) == 1 else c for c in text)
+    return _keep_simplified(text, out)
 
 
 def simplified_lines(lines: list[str]) -> list[str]:
@@ -41,7 +68,8 @@ def simplified_lines(lines: list[str]) -> list[str]:
     converted = _convert("\n".join(lines)).split("\n")
     if len(converted) != len(lines):
         return [to_simplified(line) for line in lines]
-    return [c if len(c) == len(line) else to_simplified(line) for line, c in zip(lines, converted)]
+    return [_keep_simplified(line, c) if len(c) == len(line) else to_simplified(line)
+            for line, c in zip(lines, converted)]
 
 
 def _codes(text: str) -> np.ndarray:
