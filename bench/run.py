@@ -315,11 +315,11 @@ STAGES = [  # (stage, the functions whose cumulative cProfile times add up to it
     ("clean (document)", [("extract/document.py", "build_document")]),
     ("claims", [("extract/claims.py", "extract_claims"), ("extract/claims.py", "assign_objects")]),
     ("entities and laws", [("extract/entities.py", "find_entities"), ("extract/laws.py", "find_laws")]),
-    ("rows (fingerprint, search text)", [("kb/records.py", "to_rows")]),
-    ("store", [("kb/ingest.py", "_store_items"), ("kb/db.py", "__exit__"), ("kb/db.py", "stored")]),
+    ("rows (fingerprint, search text)", [("kb/store/rows.py", "to_rows")]),
+    ("store", [("kb/store/ingest.py", "_store_items"), ("kb/store/articles.py", "__exit__"), ("kb/store/articles.py", "stored")]),
 ]
-# the graph update is what the command does after kb.ingest.ingest, whatever it calls
-GRAPH = ("graph update", ("kb/cli.py", "ingest_cmd"), ("kb/ingest.py", "ingest"))
+# the graph update is what the command does after kb.store.ingest.ingest, whatever it calls
+GRAPH = ("graph update", ("kb/cli.py", "ingest_cmd"), ("kb/store/ingest.py", "ingest"))
 
 
 def profile(folder: Path, work: Path) -> list[tuple[str, float, float]]:

@@ -10,8 +10,9 @@ import click
 
 from extract.formats import MAX_BYTES
 
-from .db import BATCH_SIZE, open_db
-from .ingest import ingest
+from .store.articles import BATCH_SIZE
+from .store.ingest import ingest
+from .store.schema import open_db
 
 DEFAULT_DB = "kb.db"
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +59,7 @@ def ingest_cmd(paths: tuple[str, ...], db_path: str, jobs: int, max_bytes: int, 
         click.echo(f"error: {err}", err=True)
     click.echo(summary.line())
     if graph and (summary.added or summary.replaced):
-        from .graph_update import update
+        from .graph.update import update
 
         done = update(db_path, jobs)
         if done.mode == "rebuilt":
@@ -155,7 +156,7 @@ def graph_cmd(rebuild: bool, metrics: bool, db_path: str, jobs: int) -> None:
     nodes added since are recomputed by --rebuild or --metrics."""
     import time
 
-    from .graph import rebuild as rebuild_graph, update_metrics
+    from .graph.build import rebuild as rebuild_graph, update_metrics
 
     if not (rebuild or metrics):
         raise click.UsageError("nothing to do: pass --rebuild or --metrics")
@@ -190,7 +191,7 @@ def export_graph_cmd(fmt: str, db_path: str, output: str) -> None:
     community on every node that has them)."""
     import sqlite_utils
 
-    from .graph import export_graph, graph_from_db
+    from .graph.export import export_graph, graph_from_db
 
     db = sqlite_utils.Database(db_path)
     try:

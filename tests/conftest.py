@@ -19,7 +19,7 @@ import yaml
 from datasette.app import Datasette
 
 from extract.clean.script import to_simplified
-from kb.ingest import ingest
+from kb.store.ingest import ingest
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -52,7 +52,7 @@ def copy_db(src: str | Path, dst: str | Path) -> Path:
 
 def secondary_index_names() -> set[str]:
     """The names of every secondary index kb.db.INDEXES defines."""
-    from kb.db import INDEXES, index_name
+    from kb.store.schema import INDEXES, index_name
 
     return {index_name(t, cols) for t, indexes in INDEXES.items() for cols in indexes}
 
@@ -112,7 +112,7 @@ def datasette_get(db_path: str | Path):
 @pytest.fixture(scope="session")
 def graph_kb_path(kb_path, tmp_path_factory) -> Path:
     """A copy of the corpus database with claim clusters and the graph built."""
-    from kb.graph import rebuild
+    from kb.graph.build import rebuild
 
     path = copy_db(kb_path, tmp_path_factory.mktemp("graph") / "kb.db")
     rebuild(str(path))

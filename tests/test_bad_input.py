@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from conftest import A000, A002, CORPUS
 from extract.formats import MAX_BYTES
 from kb.cli import cli
-from kb.ingest import find_files, ingest
+from kb.store.ingest import find_files, ingest
 
 TEXT_000 = (CORPUS / A000).read_text(encoding="utf-8")
 TEXT_002 = (CORPUS / A002).read_text(encoding="utf-8")

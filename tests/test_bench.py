@@ -12,7 +12,7 @@ from conftest import ROOT
 from extract import Article, analyse
 from extract.clean.script import detect_script
 from extract.fingerprint import estimate_similarity, minhash_signature
-from kb.dedup import THRESHOLD
+from kb.store.duplicates import THRESHOLD
 
 N = 150
 

@@ -6,9 +6,9 @@ import shutil
 import sqlite3
 
 from conftest import A000, CORPUS
-from kb.clusters import group_claims
-from kb.graph import rebuild
-from kb.ingest import ingest
+from kb.graph.clusters import group_claims
+from kb.graph.build import rebuild
+from kb.store.ingest import ingest
 
 
 def test_spun_variants_of_a_claim_group_together_and_others_do_not():
@@ -58,7 +58,7 @@ def test_clusters_of_earlier_claims_do_not_change_when_claims_are_added(db):
 
 def test_every_member_is_similar_to_its_canonical_claim_and_equal_texts_share_a_cluster(db):
     from extract.fingerprint import estimate_similarity, minhash_signature
-    from kb.clusters import THRESHOLD
+    from kb.graph.clusters import THRESHOLD
 
     claims = corpus_claims(db)
     text = {cid: (ctype, t) for cid, ctype, t in claims}

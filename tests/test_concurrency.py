@@ -15,7 +15,7 @@ import pytest
 
 from conftest import CORPUS, free_port
 from generated import write_articles
-from kb.db import open_db
+from kb.store.schema import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_REQUESTS = 100

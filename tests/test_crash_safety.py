@@ -13,7 +13,7 @@ import pytest
 
 from conftest import secondary_index_names
 from generated import write_articles
-from kb.ingest import ingest
+from kb.store.ingest import ingest
 
 ROOT = Path(__file__).resolve().parent.parent
 N_ARTICLES = 160
@@ -96,7 +96,7 @@ def test_killed_ingest_leaves_whole_articles_and_a_rerun_completes(tmp_path):
     assert KILL_AFTER < stored < N_ARTICLES, "the kill did not land in the middle of the run"
 
     # the run was a bulk load into an empty database: killed, it left its secondary
-    # indexes dropped (kb.db.bulk_load); the next run builds them before it stores
+    # indexes dropped (kb.store.articles.bulk_load); the next run builds them before it stores
     summary = ingest([str(folder)], str(db_path))
     assert missing_indexes(db_path) == set()
     assert summary.failed == 0, summary.errors
@@ -116,22 +116,22 @@ def test_an_article_that_fails_half_way_through_storing_leaves_no_rows(tmp_path,
     """Deterministic counterpart of the kill test: an error after some of an article's rows
     were inserted rolls all of them back (the inserts of sqlite-utils must not commit on
     their own), and the next run stores the article whole."""
-    import kb.db
+    import kb.store.articles
 
     paths = write_articles(tmp_path / "in", 2, seed=3)
     db_path = tmp_path / "kb.db"
     ingest([str(paths[0])], str(db_path))
-    real = kb.db._assign_ids
+    real = kb.store.articles._assign_ids
 
     def failing(db, table, rows):
         if table == "edits":  # the last rows stored for an article
             raise RuntimeError("simulated crash")
         return real(db, table, rows)
-    monkeypatch.setattr(kb.db, "_assign_ids", failing)
+    monkeypatch.setattr(kb.store.articles, "_assign_ids", failing)
     with pytest.raises(RuntimeError, match="simulated crash"):
         ingest([str(paths[1])], str(db_path))
     assert check_consistent(db_path) == 1
-    monkeypatch.setattr(kb.db, "_assign_ids", real)
+    monkeypatch.setattr(kb.store.articles, "_assign_ids", real)
     summary = ingest([str(tmp_path / "in")], str(db_path))
     assert (summary.added, summary.unchanged) == (1, 1)
     assert check_consistent(db_path) == 2

@@ -16,8 +16,8 @@ import pytest
 from conftest import A000, CORPUS, CORPUS_FILES, ROOT, copy_db, row_counts
 from extract.fingerprint import (EMPTY, NUM_PERM, estimate_similarity, from_bytes, minhash_signature,
                                  to_bytes)
-from kb.dedup import THRESHOLD, DuplicateIndex
-from kb.ingest import analyse_file, ingest
+from kb.store.duplicates import THRESHOLD, DuplicateIndex
+from kb.store.ingest import analyse_file, ingest
 
 COPY = "copy_of_000.txt"
 
@@ -248,7 +248,7 @@ def test_signature_is_datasketch_minhash():
 def test_bands_are_datasketch_optimal_banding():
     from datasketch import MinHashLSH
 
-    from kb.dedup import lsh_bands
+    from kb.store.duplicates import lsh_bands
 
     assert list(lsh_bands()) == list(MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM).hashranges)
 
@@ -256,7 +256,7 @@ def test_bands_are_datasketch_optimal_banding():
 def test_lookup_reads_only_articles_sharing_a_band(kb_path, copy_file, tmp_path):
     """A new article is looked up through the band indexes of article_fingerprints, not by
     reading every stored signature: adding one article costs the same at any base size."""
-    from kb.db import open_db
+    from kb.store.schema import open_db
 
     db = open_db(str(copy_db(kb_path, tmp_path / "kb.db")))
     index = DuplicateIndex(db)

@@ -15,7 +15,7 @@ from conftest import A000, A002, CORPUS
 from extract.decode import InputError
 from extract.formats import Article, html_article, read_articles
 from kb.cli import cli
-from kb.ingest import ingest
+from kb.store.ingest import ingest
 
 H005 = "h005.txt"
 TEXT_000 = (CORPUS / A000).read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The knowledge graph (kb/graph.py): nodes and edges built from the corpus database,
+"""The knowledge graph (kb/graph/build.py): nodes and edges built from the corpus database,
 stored as the tables nodes/edges for Datasette, and exported as GraphML, GEXF and JSON."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from conftest import A000, CORPUS, ROOT, copy_db
 from kb.cli import cli
-from kb.graph import FORMATS, read_graph
+from kb.graph.export import FORMATS, read_graph
 
 A001 = "001_d1e87e6a91d97939.txt"
 
@@ -183,19 +183,19 @@ def test_failed_two_job_rebuild_leaves_the_graph_and_no_process_behind(graph_db,
     or computes the metrics (create_indexes) rolls back and stops that process."""
     import multiprocessing
 
-    import kb.graph
+    import kb.graph.build
 
     path = copy_db(graph_db[0], tmp_path / "kb.db")
-    counts = kb.graph.counts(sqlite_utils.Database(path))
+    counts = kb.graph.build.counts(sqlite_utils.Database(path))
 
     def fail(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(kb.graph, failing, fail)
+    monkeypatch.setattr(kb.graph.build, failing, fail)
     with pytest.raises(OSError, match="disk full"):
-        kb.graph.rebuild(str(path), jobs=2)
+        kb.graph.build.rebuild(str(path), jobs=2)
     assert multiprocessing.active_children() == []
-    assert kb.graph.counts(sqlite_utils.Database(path)) == counts
+    assert kb.graph.build.counts(sqlite_utils.Database(path)) == counts
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -1,4 +1,4 @@
-"""Global graph metrics (kb/graph_metrics.py) on the graph of corpus/: PageRank as networkx
+"""Global graph metrics (kb/graph/metrics.py) on the graph of corpus/: PageRank as networkx
 defines it, and Louvain communities as good as networkx's, fixed by their seed."""
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from conftest import copy_db
 from kb.cli import cli
-from kb.graph import metric_inputs
-from kb.graph_metrics import communities, pagerank
+from kb.graph.build import metric_inputs
+from kb.graph.metrics import communities, pagerank
 
 
 @pytest.fixture(scope="module")

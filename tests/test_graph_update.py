@@ -1,4 +1,4 @@
-"""The graph kept up to date by `kb ingest` (kb/graph_update.py): one more article adds its
+"""The graph kept up to date by `kb ingest` (kb/graph/update.py): one more article adds its
 own nodes, edges and cluster memberships and leaves the earlier ones as they were, and
 ingesting articles one at a time gives what `kb graph --rebuild` gives."""
 from __future__ import annotations

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from conftest import A000, A002, CORPUS, CORPUS_FILES, copy_db, row_counts, secondary_index_names
 from kb.cli import cli
-from kb.ingest import ingest
+from kb.store.ingest import ingest
 
 H005 = "h005.txt"  # ends in a body paragraph, so an appended sentence is body text
 PNG_HEADER = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
@@ -53,7 +53,7 @@ def index_names(db_path) -> set[str]:
 
 
 def test_first_ingest_into_an_empty_database_ends_with_every_index(kb_path, tmp_path):
-    """A bulk load drops the secondary indexes while it stores (kb.db.bulk_load): it must
+    """A bulk load drops the secondary indexes while it stores (kb.store.articles.bulk_load): it must
     build them all again, the same as an ingest into a database that had articles."""
     path = tmp_path / "kb.db"
     ingest([str(CORPUS / A000)], str(path))  # not empty now: the next ingest keeps its indexes
@@ -212,7 +212,7 @@ def test_workers_are_kept_at_most_a_few_tasks_ahead_of_the_writer():
     parallel ingest does not grow with the corpus."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from kb.ingest import _bounded_map
+    from kb.store.ingest import _bounded_map
 
     submitted, taken = [], []
 
@@ -236,7 +236,7 @@ def test_workers_take_large_chunks_in_the_middle_and_small_ones_at_the_ends(n, j
     """Every file once, in order, in chunks of at most --batch-size (one transaction each):
     a small first chunk, so the others start storing soon; large ones while many files are
     left (fewer commits); small ones at the end, so no worker is left with a long last one."""
-    from kb.ingest import CHUNK_MAX, CHUNK_MIN, CHUNK_SHARE, guided_chunks
+    from kb.store.ingest import CHUNK_MAX, CHUNK_MIN, CHUNK_SHARE, guided_chunks
 
     chunks = list(guided_chunks(list(range(n)), jobs, most))
     assert [i for c in chunks for i in c] == list(range(n))

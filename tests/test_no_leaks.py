@@ -11,7 +11,7 @@ import yaml
 from datasette.app import Datasette
 
 from conftest import ROOT
-from kb.ingest import ingest
+from kb.store.ingest import ingest
 
 METADATA = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
 
@@ -140,7 +140,8 @@ def test_datasette_cannot_write(client, leak_db):
 
 @pytest.mark.parametrize("fmt", ["graphml", "gexf", "json"])
 def test_no_secret_in_graph_exports(leak_db, tmp_path, fmt):
-    from kb.graph import export_graph, graph_from_db, rebuild
+    from kb.graph.build import rebuild
+    from kb.graph.export import export_graph, graph_from_db
     import sqlite_utils
 
     rebuild(str(leak_db))

@@ -34,7 +34,7 @@ def test_ordinary_numbers_are_kept(text):
 def test_page_metadata_is_masked_too():
     """An HTML title or JSONL author can carry personal data as well as the text."""
     from extract import Article, analyse
-    from kb.records import to_rows
+    from kb.store.rows import to_rows
 
     article = Article("x.jsonl#1", "信用卡委外催收是否合法?催收公司必须依法催收。", title="催收投诉 13812345678",
                       author="me@example.com", url="https://example.com/?tel=13812345678")

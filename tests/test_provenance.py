@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from conftest import A002, datasette_get
-from kb.datasette_plugin.provenance import claim_context, render_claim
+from kb.publish.provenance import claim_context, render_claim
 
 
 def test_page_shows_raw_sentence_highlighted_and_clean_text(kb_path, db):

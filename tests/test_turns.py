@@ -1,11 +1,11 @@
-"""Worker processes of `kb ingest --jobs` store their chunks in file order (kb/turns.py):
+"""Worker processes of `kb ingest --jobs` store their chunks in file order (kb/store/turns.py):
 the order one process stores them in, whatever order the workers finish analysing."""
 import time
 from multiprocessing import get_context
 
 import pytest
 
-from kb.turns import TurnFailed, Turns
+from kb.store.turns import TurnFailed, Turns
 
 CTX = get_context("fork")
 

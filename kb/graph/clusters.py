@@ -7,7 +7,7 @@ and whose estimated Jaccard similarity to it is at least THRESHOLD; a claim that
 no canonical claim founds a cluster and becomes its canonical claim (the cluster id is
 the canonical claim's id). A claim's cluster therefore depends only on the claims before
 it: a new article never moves an earlier claim, so clusters can be extended one article
-at a time (kb/graph_update.py) and `kb graph --rebuild` finds the same clusters. Every
+at a time (kb/graph/update.py) and `kb graph --rebuild` finds the same clusters. Every
 member is similar to its canonical claim (a star, not a chain), and identical texts of one
 type always share a cluster. Claims with no letters or digits stay alone.
 
@@ -29,8 +29,9 @@ import numpy as np
 import sqlite_utils
 
 from extract.fingerprint import estimate_similarity, from_bytes, is_empty, minhash_signature, to_bytes
+from kb.store.schema import connect
 
-from .graph_schema import SCOPED_CLAIMS
+from .schema import SCOPED_CLAIMS, set_scope
 
 THRESHOLD = 0.6  # estimated Jaccard similarity of 5-character shingles
 # datasketch's MinHashLSH optimum for THRESHOLD and NUM_PERM (equal false positive and
@@ -225,8 +226,6 @@ def compute_clusters(db: sqlite_utils.Database) -> tuple[dict[int, int], MemoryL
 def compute_clusters_at(db_path: str) -> tuple[dict[int, int], MemoryLeaderIndex]:
     """compute_clusters over every committed claim of the database at `db_path`, through a
     connection of its own (in a forked process: never the parent's)."""
-    from .db import connect
-    from .graph_schema import set_scope
 
     db = connect(db_path)
     try:

@@ -3,16 +3,16 @@ without recomputing every pair: the work is that of the articles added or remove
 
 The update compares the graph with the articles: an article without its `article:` node
 is new, an `article:` node without its article was removed (its file changed and
-kb.db.store_article replaced it, or an ingest ran with --no-graph). Then, in one
+kb.store.articles.store_article replaced it, or an ingest ran with --no-graph). Then, in one
 transaction:
 
 - removed articles lose their nodes, their edges and their cluster memberships; the
   clusters they belonged to are counted again; the contradicts/supports edges of other
   claims that pointed at their claims are drawn again to the next earlier target;
   subjects no claim is about any more lose their node;
-- new articles, in claim id order, get their nodes and edges (kb/graph.py), their claims
-  are placed into clusters (kb/clusters.py) and linked to earlier legality claims
-  (kb/stances.py) with indexed lookups; earlier nodes, edges and clusters stay as they
+- new articles, in claim id order, get their nodes and edges (kb/graph/build.py), their claims
+  are placed into clusters (kb/graph/clusters.py) and linked to earlier legality claims
+  (kb/graph/stances.py) with indexed lookups; earlier nodes, edges and clusters stay as they
   are, since every edge and cluster is decided by what came before it;
 - `degree` changes by the edges each node gained or lost; `pagerank` and `community` of
   new nodes stay null until `kb graph --rebuild` or `kb graph --metrics` (global metrics
@@ -34,9 +34,11 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from kb.store.schema import connect, ensure_schema, transaction
+
+from .build import insert_edges, insert_scope_edges, insert_scope_nodes, rebuild
 from .clusters import extend_clusters, recount
-from .graph import insert_edges, insert_scope_edges, insert_scope_nodes, rebuild
-from .graph_schema import is_current, now, set_scope, set_state
+from .schema import is_current, now, set_scope, set_state
 from .stances import SqlTargetIndex, edge, extend_targets, refill_targets, stance_claims, targets
 
 # rebuild rather than add or remove more articles than this share of the base (and MIN)
@@ -185,7 +187,6 @@ def update(db_path: str, jobs: int = 1) -> Update:
     """Update the graph of the database at `db_path` (the graph hook of `kb ingest`): in
     one transaction, or by a full rebuild (mode "rebuilt"; with `jobs` > 1 processes).
     Indexes a bulk load left to be built are built first (open_db), or by the rebuild."""
-    from .db import connect, ensure_schema, transaction
 
     db = connect(db_path)
     try:

@@ -1,7 +1,7 @@
 """Ingestion: walk paths, analyse and store articles, every article whole or not at all
-(committed in batches: kb.db.Batches; into an empty database as a bulk load:
-kb.db.bulk_load). With --jobs the worker processes store the chunks they analysed, taking
-turns in file order (kb/turns.py), so the rows and ids are those of one process. Bad input
+(committed in batches: kb.store.articles.Batches; into an empty database as a bulk load:
+kb.store.articles.bulk_load). With --jobs the worker processes store the chunks they analysed, taking
+turns in file order (kb/store/turns.py), so the rows and ids are those of one process. Bad input
 is reported and skipped."""
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ from typing import Callable, Iterable, Iterator
 from extract import Article, InputError, analyse
 from extract.formats import MAX_BYTES, SUFFIXES, read_articles
 
-from .db import BATCH_SIZE, Batches, bulk_load, connect, open_db, store_article, stored_articles
-from .dedup import DuplicateIndex
-from .records import ArticleRows, to_rows
+from .articles import BATCH_SIZE, Batches, bulk_load, store_article, stored_articles
+from .duplicates import DuplicateIndex
+from .rows import ArticleRows, to_rows
+from .schema import connect, open_db
 from .turns import Turns
 
 
@@ -141,7 +142,7 @@ def _context():
 
 
 def _analyse_and_store(task: tuple[int, list[Task]]) -> list[Summary]:
-    """In a worker: analyse a chunk of files, then store it in its turn (kb/turns.py), in
+    """In a worker: analyse a chunk of files, then store it in its turn (kb/store/turns.py), in
     one transaction. Returns each file's Summary."""
     number, tasks = task
     results = list(itertools.starmap(analyse_file, tasks))

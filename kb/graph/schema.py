@@ -1,7 +1,7 @@
 """The tables of the graph and of the claim clusters, in one place.
 
 Foreign keys to `claims` cascade (cluster membership) or become null (a cluster's
-canonical claim), so that replacing an article (kb.db.delete_article) never fails on
+canonical claim), so that replacing an article (kb.store.articles.delete_article) never fails on
 them; the graph update then repairs or rebuilds what the removed article left behind.
 The lookup tables of the incremental update (claim_cluster_lsh, claim_cluster_signatures,
 stance_targets) carry no foreign keys: the graph update removes their rows itself.

@@ -1,6 +1,6 @@
 """The knowledge base as a graph: articles, claims, subjects, entities and laws as nodes,
 and what links them as edges, stored for Datasette as the tables `nodes` and `edges`
-(schema: kb/graph_schema.py) and exported as GraphML, GEXF or node-link JSON.
+(schema: kb/graph/schema.py) and exported as GraphML, GEXF or node-link JSON (kb/graph/export.py).
 
 Nodes are named `<kind>:<id>` (article:<id>, claim:<id>, entity:<id>, law:<id>,
 subject:<name>) and carry `kind` and `label`. Edge kinds, each with the article of its
@@ -16,16 +16,16 @@ source node:
                subject or is named in the mitigation's heading path (the nearest such
                risk claim: the closest one before it, else the closest one after it)
 - contradicts  legal (illegal) claim → the earliest earlier opposite claim about the same
-               subject in another article (kb/stances.py)
+               subject in another article (kb/graph/stances.py)
 - supports     legality claim → the earliest earlier claim of the same stance about the
-               same subject in another independent article and cluster (kb/stances.py)
-- same         claim → the canonical claim of its cluster (kb/clusters.py) when the two
+               same subject in another independent article and cluster (kb/graph/stances.py)
+- same         claim → the canonical claim of its cluster (kb/graph/clusters.py) when the two
                are in different articles: the same assertion copied or spun elsewhere
 - duplicate_of article → the earlier article it is a near-duplicate copy of
 
 Every edge is decided by its source's article and what came before it (claim ids grow
 with ingestion), so the graph can be extended one article at a time
-(kb/graph_update.py, run by `kb ingest`) and `kb graph --rebuild` draws the same nodes,
+(kb/graph/update.py, run by `kb ingest`) and `kb graph --rebuild` draws the same nodes,
 edges and clusters. The queries read the articles to build from temp.graph_scope: the
 same code builds one new article or all of them.
 
@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import bisect
 import gc
-import json
 from collections import defaultdict
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -50,18 +49,18 @@ from typing import TYPE_CHECKING, Callable
 
 import sqlite_utils
 
+from kb.store.schema import connect, ensure_schema, open_db, transaction
+
 from .clusters import compute_clusters, compute_clusters_at, store_clusters
-from .graph_schema import (GRAPH_VERSION, SCOPED_CLAIMS, create_graph_tables, create_indexes,
-                           drop_graph_tables, now, set_scope, set_state)
+from .schema import (GRAPH_VERSION, SCOPED_CLAIMS, create_graph_tables, create_indexes, drop_graph_tables, now,
+                     set_scope, set_state)
 from .stances import rebuild_targets
 
-if TYPE_CHECKING:  # networkx is imported where a graph is exported: not on the ingest path
-    import networkx as nx
+if TYPE_CHECKING:
     import numpy as np
 
     from .forked import Started
 
-FORMATS = ("graphml", "gexf", "json")
 IN_SCOPE = "in (select article_id from temp.graph_scope)"
 
 Edge = tuple[str, str, str, str | None]  # source, target, kind, article_id
@@ -120,7 +119,7 @@ def insert_scope_nodes(db: sqlite_utils.Database) -> None:
 
 def insert_scope_edges(db: sqlite_utils.Database) -> None:
     """Insert the edges out of the articles in scope and their claims, except contradicts
-    and supports (kb/stances.py): their own edges, then the edges to copies."""
+    and supports (kb/graph/stances.py): their own edges, then the edges to copies."""
     insert_own_edges(db)
     insert_copy_edges(db)
 
@@ -189,7 +188,7 @@ def insert_edges(db: sqlite_utils.Database, edges: list[Edge]) -> None:
 # ---- metrics ----------------------------------------------------------------------
 
 def metric_inputs(db: sqlite_utils.Database) -> tuple[list[str], "np.ndarray", "np.ndarray", "np.ndarray"]:
-    """The stored graph as numbers for kb.graph_metrics: the node ids in id order, the
+    """The stored graph as numbers for kb.graph.metrics: the node ids in id order, the
     group of each node (its claim cluster, else itself) and the edges as arrays of node
     positions, read as a stream: no Python object per edge is kept."""
     import numpy as np
@@ -220,7 +219,6 @@ def store_metrics(db: sqlite_utils.Database) -> None:
 
 def update_metrics(db_path: str) -> dict:
     """`kb graph --metrics`: recompute degree, PageRank and communities of the stored graph."""
-    from .db import open_db, transaction
 
     db = open_db(db_path)
     try:
@@ -240,10 +238,10 @@ def build_all(db: sqlite_utils.Database, jobs: int = 1, clusters: Callable[[], t
     draws the nodes and most edges, the metrics are written last. With jobs > 1 the
     metrics (PageRank and Louvain, and importing scipy and igraph for them) are computed
     in a forked process while this one indexes the tables. `clusters`: a function giving
-    the claim clusters of every claim (kb.clusters.compute_clusters), computed elsewhere
+    the claim clusters of every claim (kb.graph.clusters.compute_clusters), computed elsewhere
     while this one draws the edges that do not need them; by default they are computed
     here."""
-    from .graph_schema import TABLES
+    from .schema import TABLES
 
     drop_graph_tables(db)
     create_graph_tables(db, indexes=False)  # filled first, indexed after
@@ -264,7 +262,7 @@ def build_all(db: sqlite_utils.Database, jobs: int = 1, clusters: Callable[[], t
 
 def _metrics(group: "np.ndarray", src: "np.ndarray", dst: "np.ndarray") -> tuple[list, list, list]:
     # scipy and igraph: imported only here (with jobs > 1, in the forked process)
-    from .graph_metrics import compute_metrics
+    from .metrics import compute_metrics
 
     return compute_metrics(group, src, dst)
 
@@ -281,7 +279,6 @@ def rebuild(db_path: str, jobs: int = 1) -> dict:
     """Recompute the claim clusters and the graph of the database at `db_path` from
     scratch, in one transaction; returns node and edge counts by kind. jobs > 1: the
     claims are clustered, and later the metrics computed, in second processes (build_all)."""
-    from .db import connect, ensure_schema, transaction
 
     db = connect(db_path)
     try:
@@ -319,54 +316,3 @@ def counts(db: sqlite_utils.Database) -> dict:
     """Stored nodes and edges by kind."""
     return {table: dict(_q(db, f"select kind, count(*) from [{table}] group by kind order by kind"))
             for table in ("nodes", "edges")}
-
-
-# ---- export ----------------------------------------------------------------------------
-
-def graph_from_db(db: sqlite_utils.Database) -> "nx.MultiDiGraph":
-    """The stored graph (tables nodes and edges) as a networkx MultiDiGraph; node
-    attributes that are null are left out."""
-    import networkx as nx
-
-    if "nodes" not in db.table_names():
-        raise LookupError("no graph in this database: run kb graph --rebuild")
-    g = nx.MultiDiGraph()
-    cursor = db.execute("select * from nodes order by id")
-    columns = [d[0] for d in cursor.description]
-    for row in cursor:
-        attrs = {k: v for k, v in zip(columns, row) if v is not None}
-        g.add_node(attrs.pop("id"), **attrs)
-    for source, target, kind, aid in _q(db, "select source, target, kind, article_id from edges order by id"):
-        g.add_edge(source, target, **({"kind": kind, "article_id": aid} if aid is not None else {"kind": kind}))
-    return g
-
-
-def export_graph(g: "nx.MultiDiGraph", fmt: str, path) -> None:
-    """Write `g` as graphml, gexf or json (networkx node-link data) to a path or binary file."""
-    import networkx as nx
-
-    if fmt == "graphml":
-        nx.write_graphml(g, path)
-    elif fmt == "gexf":
-        nx.write_gexf(g, path)
-    elif fmt == "json":
-        text = json.dumps(nx.node_link_data(g, edges="edges"), ensure_ascii=False, indent=1)
-        if hasattr(path, "write"):
-            path.write(text.encode("utf-8"))
-        else:
-            Path(path).write_text(text, encoding="utf-8")
-    else:
-        raise ValueError(f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
-
-
-def read_graph(path, fmt: str) -> "nx.MultiDiGraph":
-    """Read back a graph written by export_graph."""
-    import networkx as nx
-
-    if fmt == "graphml":
-        return nx.read_graphml(path, force_multigraph=True)
-    if fmt == "gexf":
-        return nx.read_gexf(path)
-    if fmt == "json":
-        return nx.node_link_graph(json.loads(Path(path).read_text(encoding="utf-8")), edges="edges")
-    raise ValueError(f"unknown format {fmt!r}")

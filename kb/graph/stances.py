@@ -29,7 +29,7 @@ from typing import Callable, Iterable, Iterator, Protocol
 
 import sqlite_utils
 
-from .graph_schema import SCOPED_CLAIMS
+from .schema import SCOPED_CLAIMS
 
 OPPOSITE = {"legal": "illegal", "illegal": "legal"}
 COLUMNS = "claim_id, article_id, independent_article_id, subject, stance, cluster_id"

@@ -6,7 +6,7 @@ best match and `articles.similarity` = the estimated Jaccard similarity of their
 character shingles. Articles with `duplicate_of` null are the `independent_articles`.
 
 The LSH index lives in the database: each band of a stored signature is a byte range of
-`article_fingerprints.minhash`, and an expression index per band (`band_indexes`) finds
+`article_fingerprints.minhash`, and an expression index per band (`kb.store.schema.band_indexes`) finds
 the articles sharing a band with a new one. Nothing is loaded at start, so adding one
 article costs the same whatever the size of the base. Ingestion order is
 `articles.rowid`; what an article is a copy of is `articles.duplicate_of`.
@@ -24,38 +24,23 @@ import sqlite_utils
 
 from extract.fingerprint import NUM_PERM, estimate_similarity, from_bytes, is_empty, minhash_signature, to_bytes
 
+from .schema import VALUE_BYTES, band_expression, band_ranges, ensure_schema
+
 THRESHOLD = 0.7
-# datasketch's optimal banding for THRESHOLD and NUM_PERM (a test checks it), fixed here
-# because the database indexes these byte ranges
-BANDS, ROWS = 14, 9
-_VALUE_BYTES = 4  # a signature value in article_fingerprints.minhash (extract.fingerprint.to_bytes)
 
 
 @lru_cache(maxsize=4)
 def lsh_bands(threshold: float = THRESHOLD, num_perm: int = NUM_PERM) -> tuple[tuple[int, int], ...]:
-    """(start, end) signature positions of each LSH band."""
+    """(start, end) signature positions of each LSH band: for the default threshold the
+    banding the database indexes (kb.store.schema)."""
     if (threshold, num_perm) == (THRESHOLD, NUM_PERM):
-        return tuple((i * ROWS, (i + 1) * ROWS) for i in range(BANDS))
+        return band_ranges()
     from datasketch import MinHashLSH  # imports scipy: only for another banding
 
     return tuple(MinHashLSH(threshold=threshold, num_perm=num_perm).hashranges)
 
 
-def band_expression(start: int, end: int) -> str:
-    """SQL for one band of the stored signature (the same text in index and query, so
-    SQLite uses the expression index)."""
-    return f"substr(minhash, {_VALUE_BYTES * start + 1}, {_VALUE_BYTES * (end - start)})"
-
-
-def band_indexes() -> list[str]:
-    """CREATE INDEX statements, one per band of the default banding."""
-    return [f"create index if not exists article_fingerprints_band{i} on article_fingerprints "
-            f"({band_expression(s, e)})" for i, (s, e) in enumerate(lsh_bands())]
-
-
 def _memory_db() -> sqlite_utils.Database:
-    from .db import ensure_schema  # kb.db stores through this module: import when used
-
     db = sqlite_utils.Database(memory=True)
     ensure_schema(db)
     return db
@@ -83,14 +68,14 @@ class DuplicateIndex:
 
     def __len__(self) -> int:
         return self.db.execute("select count(*) from article_fingerprints where length(minhash) = ?",
-                               [_VALUE_BYTES * self.num_perm]).fetchone()[0]
+                               [VALUE_BYTES * self.num_perm]).fetchone()[0]
 
     def __contains__(self, article_id: str) -> bool:
         return self._signature(article_id) is not None
 
     def _signature(self, article_id: str) -> list[int] | None:
         row = self.db.execute("select minhash from article_fingerprints where article_id = ?", [article_id]).fetchone()
-        return from_bytes(row[0]) if row and len(row[0]) == _VALUE_BYTES * self.num_perm else None
+        return from_bytes(row[0]) if row and len(row[0]) == VALUE_BYTES * self.num_perm else None
 
     def _rowid(self, article_id: str) -> int | None:
         row = self.db.execute("select rowid from articles where id = ?", [article_id]).fetchone()
@@ -103,7 +88,7 @@ class DuplicateIndex:
         articles, signed = (self.db.execute(f"select count(*) from {table}").fetchone()[0]
                             for table in ("articles", "article_fingerprints"))
         oldest = self.db.execute("select length(minhash) from article_fingerprints order by rowid limit 1").fetchone()
-        return articles == signed and (oldest is None or oldest[0] == _VALUE_BYTES * self.num_perm)
+        return articles == signed and (oldest is None or oldest[0] == VALUE_BYTES * self.num_perm)
 
     def backfill(self) -> int:
         """Compute and store the signatures of articles stored before fingerprints existed
@@ -115,7 +100,7 @@ class DuplicateIndex:
         missing = db.execute("select a.id, a.clean_text, a.duplicate_of from articles a "
                              "left join article_fingerprints f on f.article_id = a.id "
                              "where f.minhash is null or length(f.minhash) != ? order by a.rowid",
-                             [_VALUE_BYTES * self.num_perm]).fetchall()
+                             [VALUE_BYTES * self.num_perm]).fetchall()
         with db.conn:
             for aid, _, _ in missing:  # not candidates of one another until filled in, in order
                 db.execute("delete from article_fingerprints where article_id = ?", [aid])
@@ -148,11 +133,11 @@ class DuplicateIndex:
             return None
         before = self._rowid(article_id)
         blob = to_bytes(sig)
-        keys = [blob[_VALUE_BYTES * s:_VALUE_BYTES * e] for s, e in self._bands]
+        keys = [blob[VALUE_BYTES * s:VALUE_BYTES * e] for s, e in self._bands]
         best: tuple[float, int, str, str | None] | None = None
         for key, rowid, duplicate_of, other in self.db.execute(self._candidates_sql, keys):
             if key == article_id or (before is not None and rowid >= before) \
-                    or len(other) != _VALUE_BYTES * self.num_perm:
+                    or len(other) != VALUE_BYTES * self.num_perm:
                 continue
             sim = estimate_similarity(sig, from_bytes(other))
             if sim >= self.threshold and (best is None or (sim, -rowid) > (best[0], -best[1])):

@@ -10,7 +10,7 @@ from extract.fingerprint import minhash_signature, to_bytes
 from extract.clean.pii import mask_pii
 from extract.laws import law_table
 
-from .segment import segment_lines, segment_text
+from .search_text import segment_lines, segment_text
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Datasette plugin of the knowledge base: Chinese full-text search.
 
 SQLite's tokenizers find no Chinese words, so the FTS tables hold jieba-segmented,
-simplified text (kb/segment.py). The same segmentation is applied to queries: in SQL
+simplified text (kb/store/search_text.py). The same segmentation is applied to queries: in SQL
 through jieba_query(), and for the table search box by rewriting `_search` before
 Datasette sees it, so 委外催收 (or 委外催收 typed in traditional script) searches 委外 催收."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 from datasette import Response, hookimpl
 
-from kb.segment import segment_query, segment_text, segment_words
+from kb.store.search_text import segment_query, segment_text, segment_words
 
 from .graph_view import MAX_NEIGHBOURS, neighbourhood, render_page
 from .provenance import render_claim
