@@ -37,7 +37,7 @@ def test_claims_table_as_json(get, db):
 
 
 def test_filter_claims_by_type_and_stance(get, db):
-    r = get("/kb/claims.json", _shape="array", type="legality", stance="illegal")
+    r = get("/kb/claims.json", _shape="array", _size="max", type="legality", stance="illegal")
     assert r.status_code == 200
     rows = r.json()
     expected = db.execute("select count(*) from claims where type = 'legality' and stance = 'illegal'").fetchone()[0]

@@ -126,14 +126,15 @@ def test_edited_copy_is_a_duplicate_of_the_original(copy_file, tmp_path):
 
 
 def test_corpus_articles_are_not_duplicates_of_each_other(kb_path, corpus_summary):
-    """What the corpus really holds: 45 different articles. The most similar pair
-    (h068/h102) shares about 5% of its shingles."""
+    """What the corpus really holds: 85 different articles. The most similar pair
+    (h067/h068, two openings of pages on the same question) shares about 17% of its
+    shingles, far below the 0.7 of a copy."""
     assert corpus_summary[1].duplicates == 0
     assert query(kb_path, "select count(*) from articles where duplicate_of is not null or similarity is not null") == [(0,)]
     assert query(kb_path, "select count(*) from independent_articles") == [(len(CORPUS_FILES),)]
     sigs = {aid: from_bytes(blob) for aid, blob in query(kb_path, "select article_id, minhash from article_fingerprints")}
     assert len(sigs) == len(CORPUS_FILES)
-    assert max(estimate_similarity(sigs[a], sigs[b]) for a, b in itertools.combinations(sigs, 2)) < 0.1
+    assert max(estimate_similarity(sigs[a], sigs[b]) for a, b in itertools.combinations(sigs, 2)) < 0.3
 
 
 def test_copy_among_the_whole_corpus(kb_path, copy_file, tmp_path):

@@ -39,7 +39,7 @@ def test_first_ingest_stores_every_article(corpus_summary):
     path, summary = corpus_summary
     assert (summary.added, summary.replaced, summary.unchanged, summary.failed) == (len(CORPUS_FILES), 0, 0, 0)
     counts = row_counts(path)
-    assert counts["articles"] == len(CORPUS_FILES) == 45
+    assert counts["articles"] == len(CORPUS_FILES) == 85
     assert summary.claims == counts["claims"] > 0
     assert sources(path) == [str(CORPUS / name) for name in CORPUS_FILES]
 
@@ -86,7 +86,7 @@ def test_second_ingest_adds_nothing(kb_path, tmp_path):
     summary = ingest([str(CORPUS)], str(path))
     assert summary.added == 0
     assert summary.replaced == 0
-    assert summary.unchanged == 45
+    assert summary.unchanged == len(CORPUS_FILES)
     assert summary.failed == 0
     assert summary.claims == 0
     assert row_counts(path) == before

@@ -12,7 +12,8 @@ from extract.offsets import MappedText  # noqa: E402
 
 CORPUS = ROOT / "corpus"
 # files (and the marker of each line) that hold byte-shifted GBK runs
-MOJIBAKE_LINES = {"002_2bd0eb9c5c11ef90.txt": ("人們?nèi)粘O", "適當(dāng)?shù)"), "h120.txt": ("催收?qǐng)F",)}
+MOJIBAKE_LINES = {"002_2bd0eb9c5c11ef90.txt": ("人們?nèi)粘O", "適當(dāng)?shù)"), "h120.txt": ("催收?qǐng)F",),
+                  "h025.txt": ("?qū)で笃渌麄鶆?w",)}
 
 
 def corpus_line(name: str, marker: str) -> str:
