@@ -4,6 +4,8 @@ claim_weights.yml, fitted on the annotated corpus by `kb train-claims`) decides 
 types it carries. A claim records the rule that contributed most."""
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -34,6 +36,8 @@ class Claim:
     step: int | None = None
     rules: list[str] = field(default_factory=list)  # every feature that contributed
     stages: list[str] = field(default_factory=list)  # a process's steps enumerated inline
+    # what made the claim: offline:<model version> or llm:<model>@<prompt version>
+    extractor: str = ""
 
     @property
     def section(self) -> str:
@@ -96,6 +100,8 @@ class ClaimModel:
         self.biases = tuple(document[t]["bias"] for t in TYPES)
         self.thresholds = tuple(document[t]["threshold"] for t in TYPES)
         self.second_type_min_ratio = document.get("second_type_min_ratio", 0.0)
+        # the version a claim records (Claim.extractor): the model's own, else its content
+        self.version = document.get("version") or _content_hash(document)
         table: dict[str, list[float]] = {}
         for i, type_ in enumerate(TYPES):
             for feature, w in document[type_]["weights"].items():
@@ -121,6 +127,11 @@ class ClaimModel:
     def _typings(self, features: frozenset[str]) -> tuple[Typing, ...]:
         return tuple(Typing(type_, p, _deciding_rule(parts), tuple(sorted(f for w, f in parts if w > 0)))
                      for type_, p, parts in self.scored_types(features))
+
+
+def _content_hash(document: dict) -> str:
+    text = json.dumps(document, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
 @lru_cache(maxsize=1)
@@ -211,6 +222,7 @@ def extract_claims(sentences: list[Sentence], model: ClaimModel | None = None) -
     """Claims of every type each sentence carries; questions are never claims. `model`
     defaults to the fitted weights of claim_weights.yml."""
     model = model or fitted_model()
+    extractor = f"offline:{model.version}"
     claims: list[Claim] = []
     intro: tuple[str, tuple[str, ...]] | None = None  # a process named before its list
     previous_block = None
@@ -233,7 +245,7 @@ def extract_claims(sentences: list[Sentence], model: ClaimModel | None = None) -
         subject = normalise_subject(s.block.label, s.text, *texts) or context_subject(texts[0] if texts else None)
         for type_, p, rule, rules in typings:
             claim = Claim(type_, s, rule, round(p, 2), subject=subject, modality=modality, negated=negated,
-                          rules=list(rules))
+                          rules=list(rules), extractor=extractor)
             if type_ == "legality":
                 claim.stance, stance_rule = stance_of(s.text)
                 claim.rules.append(f"stance:{stance_rule}")

@@ -265,3 +265,26 @@ def test_file_overwritten_with_another_articles_text_drops_its_old_article(tmp_p
         assert h005 not in texts
         assert conn.execute("select count(*) from articles").fetchone()[0] == 1
     assert not any(orphans(db_path).values())
+
+
+def test_every_claim_records_the_offline_model_that_made_it(db):
+    from extract.claims import fitted_model
+
+    extractors = {r[0] for r in db.execute("select distinct extractor from claims")}
+    assert extractors == {f"offline:{fitted_model().version}"}
+
+
+def test_a_database_made_before_a_column_existed_gets_it_on_open(tmp_path):
+    import sqlite3
+
+    from kb.store.schema import open_db
+
+    path = tmp_path / "old.db"
+    open_db(str(path)).close()
+    con = sqlite3.connect(path)
+    con.execute("drop index idx_claims_extractor")
+    con.execute("alter table claims drop column extractor")
+    con.close()
+    ingest([str(CORPUS / "h004.txt")], str(path))
+    con = sqlite3.connect(path)
+    assert con.execute("select count(*) from claims where extractor like 'offline:%'").fetchone()[0] > 0

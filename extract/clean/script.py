@@ -51,25 +51,52 @@ def _keep_simplified(text: str, out: str) -> str:
     return "".join(t if twice.fullmatch(t) else o for t, o in zip(text, out))
 
 
-def to_simplified(text: str) -> str:
-    """Simplified text of the same length (phrase conversions that change length are
-    redone character by character, so offsets survive)."""
-    out = _convert(text)
+@lru_cache(maxsize=1)
+def _converted_alone() -> re.Pattern:
+    """The characters tw2s changes when they stand alone (simplified ones kept aside).
+    Its phrase dictionary leaves some of them as they are in context (顯著 → 显著, yet
+    著 → 着): found in converted text, they are converted once more."""
+    chars = [chr(c) for start, end in _CJK_BLOCKS for c in range(start, end)]
+    out = _converter().convert("\n".join(chars)).split("\n")
+    alone = "".join(c for c, o in zip(chars, out) if o != c and not _converted_twice().fullmatch(c))
+    return re.compile(f"[{re.escape(alone)}]" if alone else r"(?!)")
+
+
+def _convert_once(text: str, out: str) -> str:
+    """`out` (tw2s of `text`) at the length of `text`, simplified characters kept."""
     if len(out) != len(text):
         conv = _converter().convert
         out = "".join(conv(c) if len(conv(c)) == 1 else c for c in text)
     return _keep_simplified(text, out)
 
 
+def _settled(text: str, out: str) -> str:
+    """`_convert_once` until nothing changes, so that converting simplified text changes
+    nothing: 顯著 → 显著 → 显着 (as simplified 显著 has always become), never 显著 one time
+    and 显着 the next."""
+    out = _convert_once(text, out)
+    while _converted_alone().search(out):
+        again = _convert_once(out, _converter().convert(out))
+        if again == out:
+            break
+        out = again
+    return out
+
+
+def to_simplified(text: str) -> str:
+    """Simplified text of the same length (phrase conversions that change length are
+    redone character by character, so offsets survive)."""
+    return _settled(text, _convert(text))
+
+
 def simplified_lines(lines: list[str]) -> list[str]:
     """`to_simplified` of each line (lines hold no line break), in one OpenCC call: no
     dictionary entry holds a line break, so OpenCC converts each line as it would on its
-    own. A line whose length changed is redone alone."""
+    own."""
     converted = _convert("\n".join(lines)).split("\n")
     if len(converted) != len(lines):
         return [to_simplified(line) for line in lines]
-    return [_keep_simplified(line, c) if len(c) == len(line) else to_simplified(line)
-            for line, c in zip(lines, converted)]
+    return [_settled(line, c) for line, c in zip(lines, converted)]
 
 
 def _codes(text: str) -> np.ndarray:

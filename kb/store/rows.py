@@ -76,7 +76,7 @@ def to_rows(result: Analysis) -> ArticleRows:
                             "negated": int(c.negated), "text": c.text, "raw": doc.raw_text[s.raw_start:s.raw_end],
                             "raw_start": s.raw_start, "raw_end": s.raw_end, "rule": c.rule,
                             "rules": ",".join(c.rules), "confidence": c.confidence,
-                            "process": c.process, "step": c.step})
+                            "process": c.process, "step": c.step, "extractor": c.extractor})
     rows.search = {"title": segment_text(rows.article["title"]), "text": segment_text(rows.article["clean_text"]),
                    "claims": segment_lines([c["text"] for c in rows.claims])}
     _step_rows(result, rows)

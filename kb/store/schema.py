@@ -25,7 +25,7 @@ SCHEMA = {
     "claims": ({"id": int, "article_id": str, "sentence_id": int, "type": str, "stance": str, "section": str,
                 "subject": str, "object": str, "modality": str, "negated": int, "text": str, "raw": str,
                 "raw_start": int, "raw_end": int, "rule": str, "rules": str, "confidence": float,
-                "process": str, "step": int},
+                "process": str, "step": int, "extractor": str},
                "id", [("article_id", "articles", "id"), ("sentence_id", "sentences", "id")]),
     "claim_laws": ({"claim_id": int, "law_id": str}, ("claim_id", "law_id"),
                    [("claim_id", "claims", "id"), ("law_id", "laws", "id")]),
@@ -76,7 +76,7 @@ INDEXES = {
     "articles": [["source"], ["script"], ["garble_score"], ["duplicate_of"]],
     "sections": [["article_id"], ["kind"]],
     "sentences": [["article_id"], ["section_id"]],
-    "claims": [["article_id"], ["type"], ["stance"], ["section"], ["subject"], ["rule"], ["type", "stance"], ["sentence_id"]],
+    "claims": [["article_id"], ["type"], ["stance"], ["section"], ["subject"], ["rule"], ["type", "stance"], ["sentence_id"], ["extractor"]],
     "claim_laws": [["law_id"]],
     "procedure_steps": [["article_id"], ["claim_id"], ["process", "step"]],
     "faq": [["article_id"], ["question_section_id"]],
@@ -145,6 +145,11 @@ def ensure_schema(db: sqlite_utils.Database, indexes: bool = True) -> None:
         for name, (columns, pk, fks) in SCHEMA.items():
             if name not in existing:
                 db[name].create(columns, pk=pk, foreign_keys=fks)
+            else:  # a database made by an earlier version: its rows get the new columns empty
+                have = db[name].columns_dict
+                for column, kind in columns.items():
+                    if column not in have:
+                        db[name].add_column(column, kind)
         # also on older databases, and after a bulk load that did not finish: deleting a
         # replaced article's sentences looks up the rows that refer to them through these
         if indexes:
