@@ -15,6 +15,7 @@ from typing import NamedTuple
 from .claims_rules import TYPES, compiled_rules, weights
 from .features import sentence_features
 from .rules import load_data
+from .stance import StanceModel
 from .structure import Sentence, marker_number
 
 _NEGATION = re.compile(r"(不|没有|并非|并不|无|未)$")
@@ -50,37 +51,56 @@ class Claim:
 
 @lru_cache(maxsize=1)
 def _subjects() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    return tuple((canon, tuple(aliases)) for canon, aliases in load_data("subjects.yml").items())
+    return tuple((canon, tuple(aliases)) for canon, aliases in load_data("subjects.yml").items()
+                 if not canon.startswith("_"))
 
 
-def normalise_subject(*texts: str | None) -> str | None:
-    """Canonical subject named in the first text that names one."""
+@lru_cache(maxsize=1)
+def _harms() -> frozenset[str]:
+    return frozenset(load_data("subjects.yml").get("_harms", ()))
+
+
+def normalise_subject(*texts: str | None, harms: bool = True) -> str | None:
+    """Canonical subject named in the first text that names one; with harms=False a
+    harm (数据泄露) named in a text does not count."""
     for text in texts:
         if text:
-            found = _subject_named_in(text)
+            found = _subject_named_in(text, harms)
             if found:
                 return found
     return None
 
 
 @lru_cache(maxsize=4096)  # headings, labels and questions recur for every sentence under them
-def _subject_named_in(text: str) -> str | None:
+def _subject_named_in(text: str, harms: bool = True) -> str | None:
     for canon, aliases in _subjects():
-        if any(a in text for a in aliases):
+        if (harms or canon not in _harms()) and any(a in text for a in aliases):
             return canon
     return None
 
 
-_CONTEXT_TRIM = re.compile(r"^(什么是|怎样|如何|怎么样|怎么)|(是不是|是否|吗|呢|有哪些|是什么|怎么办|怎么样|[?？])+$")
+_CONTEXT_TRIM = re.compile(r"^(什么是|怎样|如何|怎么样|怎么)|((是不是|是否)(合法|违法|正规|靠谱)?|吗|呢|有哪些|是什么|怎么办|怎么样|[?？])+$")
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
 def context_subject(text: str | None) -> str | None:
-    """A heading or question as a subject: 「微粒贷的流程是不是合法?」 → 微粒贷的流程."""
+    """A heading or question as a subject: 「微粒贷的流程是不是合法?」 → 微粒贷的流程.
+    A fragment (a numbering, a single character, no two Chinese characters in a row) is none."""
     if not text:
         return None
     for _ in range(2):
         text = _CONTEXT_TRIM.sub("", text.strip()).strip()
-    return text[:20] or None
+    text = text[:20]
+    return text if _HAN_RUN.search(text) else None
+
+
+def subject_of(type_: str, label: str, text: str, contexts: list[str]) -> str | None:
+    """What a claim is about: the subject its inline label names, else the activity its
+    sentence names (for a legality or procedure claim, not a harm inside the sentence),
+    else what its question or heading names, else the heading itself."""
+    own_harms = type_ in ("risk", "mitigation")
+    return (normalise_subject(label) or normalise_subject(text, harms=own_harms)
+            or normalise_subject(*contexts) or context_subject(contexts[0] if contexts else None))
 
 
 class Typing(NamedTuple):
@@ -100,6 +120,7 @@ class ClaimModel:
         self.biases = tuple(document[t]["bias"] for t in TYPES)
         self.thresholds = tuple(document[t]["threshold"] for t in TYPES)
         self.second_type_min_ratio = document.get("second_type_min_ratio", 0.0)
+        self.stance = StanceModel(document.get("stance"))
         # the version a claim records (Claim.extractor): the model's own, else its content
         self.version = document.get("version") or _content_hash(document)
         table: dict[str, list[float]] = {}
@@ -148,12 +169,10 @@ def _deciding_rule(parts: list[tuple[float, str]]) -> str:
     return feature if feature.startswith(("word:", "head_word:")) else feature.split(":", 1)[-1].split("@")[0]
 
 
-def stance_of(sentence: str) -> tuple[str, str]:
-    """(stance, rule name) of a legality claim: the first stance rule that matches."""
-    for rule in compiled_rules().stances:
-        if rule.pattern.search(sentence):
-            return rule.stance, rule.name
-    return "requirement", "requirement_default"
+def stance_of(sentence: str, model: ClaimModel | None = None) -> tuple[str, str]:
+    """(stance, the feature that counted most) of a legality claim, by the fitted stance
+    classifier of `model` (default: the shipped model)."""
+    return (model or fitted_model()).stance.predict(sentence)
 
 
 class _CueLookup(NamedTuple):
@@ -242,12 +261,12 @@ def extract_claims(sentences: list[Sentence], model: ClaimModel | None = None) -
         # what the sentence gives every claim it carries
         modality, negated = _modality(feats), _negated(s.text, feats)
         texts = [t for _, t in ctx]
-        subject = normalise_subject(s.block.label, s.text, *texts) or context_subject(texts[0] if texts else None)
         for type_, p, rule, rules in typings:
+            subject = subject_of(type_, s.block.label, s.text, texts)
             claim = Claim(type_, s, rule, round(p, 2), subject=subject, modality=modality, negated=negated,
                           rules=list(rules), extractor=extractor)
             if type_ == "legality":
-                claim.stance, stance_rule = stance_of(s.text)
+                claim.stance, stance_rule = model.stance.predict(s.text)
                 claim.rules.append(f"stance:{stance_rule}")
             if type_ == "procedure":
                 claim.process, claim.step = procedure_step(s, intro_name)

@@ -30,6 +30,7 @@ class CompiledRules:
     hints: tuple[Cue, ...]
     not_claims: tuple[tuple[str, re.Pattern], ...]
     stances: tuple[Cue, ...]  # ordered: the first that matches decides
+    frames: tuple[tuple[str, re.Pattern], ...] = ()  # features of the stance classifier
 
 
 @lru_cache(maxsize=1)
@@ -43,7 +44,8 @@ def compiled_rules() -> CompiledRules:
     stances = tuple(Cue(name, "legality", re.compile(s["pattern"]), s["stance"])
                     for name, s in data["stance_rules"].items())
     return CompiledRules(cues("cues"), cues("heading_hints"),
-                         tuple((name, re.compile(rx)) for name, rx in data["not_claims"].items()), stances)
+                         tuple((name, re.compile(rx)) for name, rx in data["not_claims"].items()), stances,
+                         tuple((name, re.compile(rx)) for name, rx in data.get("stance_frames", {}).items()))
 
 
 @lru_cache(maxsize=1)

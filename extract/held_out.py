@@ -11,10 +11,10 @@ from .claims import ClaimModel, extract_claims
 from .claims_rules import TYPES
 from .document import build_document
 from .formats import read_articles
-from .train import L2, MIN_COVER, span_cover, examples, fit_model, load_gold
+from .train import MIN_COVER, span_cover, examples, fit_model, load_gold
 
 
-def held_out_scores(corpus: Path, gold_paths: list[str], folds: int = 5, l2: float = L2) -> dict:
+def held_out_scores(corpus: Path, gold_paths: list[str], folds: int = 5, progress=None) -> dict:
     """{'by_type': {type: {tp, fp, fn, p, r, f1}}, 'micro': {...}, 'stance_accuracy': x}."""
     gold = load_gold(gold_paths)
     exs = examples(corpus, gold)
@@ -22,7 +22,9 @@ def held_out_scores(corpus: Path, gold_paths: list[str], folds: int = 5, l2: flo
     fold_of = {a: i % folds for i, a in enumerate(articles)}
     counts: Counter = Counter()
     for k in range(folds):
-        model, _ = fit_model([e for e in exs if fold_of[e.article] != k], folds, l2)
+        model, _ = fit_model([e for e in exs if fold_of[e.article] != k], folds)
+        if progress:
+            progress()
         for name in (a for a in articles if fold_of[a] == k):
             counts.update(_article_counts(corpus / name, gold.get(name, []), ClaimModel(model)))
     return _report(counts)

@@ -107,33 +107,48 @@ def eval_cmd(gold: tuple[str, ...], db_path: str, errors: int, scorer: str | Non
 
 @cli.command(name="train-claims")
 @click.argument("gold", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--corpus", default="corpus", show_default=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--corpus", default=str(ROOT / "corpus"), show_default=True, type=click.Path(exists=True, file_okay=False))
 @click.option("--folds", default=5, show_default=True, help="cross-validation folds (by article)")
-@click.option("--write/--dry-run", default=True, help="write extract/data/claim_weights.yml")
+@click.option("--write/--dry-run", default=False, help="write extract/data/claim_weights.yml (default: a dry run)")
 @click.option("--held-out", is_flag=True,
               help="also score claims of held-out articles the way eval/score.py does (fits once per fold)")
 def train_claims(gold: tuple[str, ...], corpus: str, folds: int, write: bool, held_out: bool) -> None:
-    """Fit the weights of the named claim features on annotated articles."""
-    from extract.claims_rules import WEIGHTS
+    """Fit the claim model (types and stance) on annotated articles; print its
+    cross-validated figures. Writes the model only with --write."""
+    from tqdm import tqdm
+
+    from extract.claims_rules import TYPES, WEIGHTS
     from extract.train import train, write_weights
 
     if held_out:
         _print_held_out_scores(Path(corpus), list(gold), folds)
 
-    model, report = train(Path(corpus), list(gold), folds=folds)
-    for type_, r in report.items():
+    with tqdm(total=folds, desc="fitting (folds)", unit="fold", disable=None, leave=False) as bar:
+        model, report = train(Path(corpus), list(gold), folds=folds, progress=bar.update)
+    for type_ in TYPES:
+        r = report[type_]
         click.echo(f"{type_:<11} cross-validated F1 {r['cv_f1']:.3f}  ({r['positives']} annotated sentence types)")
+    click.echo(f"all         cross-validated F1 {report['all']['cv_f1']:.3f}")
+    if report["stance"]["cv_accuracy"] is not None:
+        click.echo(f"stance      cross-validated accuracy {report['stance']['cv_accuracy']:.3f}  "
+                   f"({report['stance']['examples']} annotated legality sentences)")
     click.echo(f"a second type of a sentence needs {model['second_type_min_ratio']:.2f} × the top type's probability")
+    click.echo(f"model {model['version']} fitted on data {model['data_sha256'][:12]}")
     if write:
         target = ROOT / "extract" / "data" / WEIGHTS
         write_weights(model, report, target)
         click.echo(f"wrote {target}")
+    else:
+        click.echo("dry run: nothing written (--write writes the model)")
 
 
 def _print_held_out_scores(corpus: Path, gold: list[str], folds: int) -> None:
+    from tqdm import tqdm
+
     from extract.held_out import held_out_scores
 
-    report = held_out_scores(corpus, gold, folds)
+    with tqdm(total=folds, desc="held-out articles (folds)", unit="fold", disable=None, leave=False) as bar:
+        report = held_out_scores(corpus, gold, folds, progress=bar.update)
     click.echo(f"claims of held-out articles ({folds} folds by article), scored like eval/score.py:")
     click.echo(f"{'type':<11} {'P':>6} {'R':>6} {'F1':>6} {'tp':>5} {'fp':>5} {'fn':>5}")
     for name, r in [*report["by_type"].items(), ("micro", report["micro"])]:

@@ -260,9 +260,9 @@ def test_stance_edges_point_to_the_earliest_earlier_match(q, kind):
     assert edges and edges == expected_targets(q, kind)
 
 
-@pytest.mark.parametrize("name", ["h005.txt", "h017.txt"])
+@pytest.mark.parametrize("name", ["h005.txt", "h079.txt"])
 def test_later_articles_support_000_on_violent_collection_being_illegal(q, name):
-    """暴力催收 is called illegal by a reader of 000 and again in h005 and h017."""
+    """暴力催收 is called illegal in 000 and again in h005 (构成犯罪) and h079 (可构成犯罪)."""
     rows = q("select s.article_id, t.article_id, s.stance, t.stance from edges e "
              "join claims s on e.source = 'claim:' || s.id join claims t on e.target = 'claim:' || t.id "
              "where e.kind = 'supports' and s.subject = '暴力催收' and t.subject = '暴力催收'")
