@@ -29,10 +29,23 @@ import codecs
 import re
 import threading
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class InputError(ValueError):
     """A file (or a line of one) that cannot become an article; the message names it."""
+
+
+class Skipped(InputError):
+    """A file that is not an article at all (an image, an archive, a PDF, binary data): skipped,
+    not failed."""
+
+
+class Decoded(NamedTuple):
+    text: str
+    encoding: str  # the encoding's name, with the damage repaired: 'utf-8 (2 invalid bytes replaced)'
+    replaced_bytes: int = 0  # invalid bytes, each run replaced by U+FFFD
+    truncated: bool = False  # an incomplete last character was dropped
 
 
 _BOMS = [  # UTF-32 first: its little-endian mark starts with UTF-16's
@@ -58,7 +71,7 @@ _MAGIC = [
     (b"\x7fELF", "an executable"),
     (b"MZ\x90\x00", "an executable"),
     (b"SQLite format 3\x00", "an SQLite database"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Word/Excel document"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Word/Excel/PowerPoint file"),
 ]
 
 # Chinese candidates after UTF-8: the first of a family that decodes stands for it
@@ -198,13 +211,21 @@ def _position(data: bytes, offset: int) -> str:
 
 def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
     """Return (text, encoding). Raises InputError naming `name` when `data` is not text."""
+    decoded = decode_text(data, name)
+    return decoded.text, decoded.encoding
+
+
+def decode_text(data: bytes, name: str = "<bytes>") -> Decoded:
+    """The text of `data`, its encoding and the damage repaired. Raises Skipped for binary
+    data (sniffed from the content, whatever the file is called) and InputError naming
+    `name` for what is not text otherwise."""
     if not data:
         raise InputError(f"{name}: empty file")
     if not data.strip():
         raise InputError(f"{name}: no text, only whitespace")
     for magic, kind in _MAGIC:
         if data.startswith(magic):
-            raise InputError(f"{name}: binary data ({kind}), not text")
+            raise Skipped(f"{name}: binary data ({kind}), skipped")
 
     for bom, enc in _BOMS:
         if data.startswith(bom):
@@ -222,9 +243,9 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
             r = _read(data, enc)
             if not r.bad and "\x00" not in r.text and _plausible(r, "if"):
                 return _checked(r, name)
-        raise InputError(f"{name}: binary data, not text")
+        raise Skipped(f"{name}: binary data, skipped")
     if _looks_binary(data):
-        raise InputError(f"{name}: binary data, not text")
+        raise Skipped(f"{name}: binary data, skipped")
 
     utf8 = _read(data, "utf-8")
     if not utf8.bad:
@@ -249,11 +270,11 @@ def decode_bytes(data: bytes, name: str = "<bytes>") -> tuple[str, str]:
                      f"nor GB18030/GBK or Big5 Chinese text; save the file as UTF-8")
 
 
-def _checked(r: _Reading, name: str) -> tuple[str, str]:
+def _checked(r: _Reading, name: str) -> Decoded:
     text = r.text.lstrip("\ufeff")
     if not text.strip():
         raise InputError(f"{name}: no text, only whitespace" if text else f"{name}: empty file")
-    return text, r.name
+    return Decoded(text, r.name, r.bad, r.cut)
 
 
 _CONTROL = bytes(b for b in range(256) if b < 9 or 13 < b < 32 or b == 127)

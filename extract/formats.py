@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Iterator
 
-from .decode import InputError, decode_bytes
+from .decode import InputError, Skipped, decode_text
 
 SUFFIXES = (".txt", ".html", ".htm", ".jsonl")
 MAX_BYTES = 20_000_000
@@ -27,6 +27,17 @@ class Article:
     encoding: str | None = None
     fmt: str = "txt"
     meta: dict = field(default_factory=dict)
+    replaced_bytes: int = 0  # invalid bytes of the file replaced by U+FFFD when decoding
+    truncated: bool = False  # the file was cut inside its last character
+
+    @property
+    def damage(self) -> str | None:
+        """What decoding repaired, for a warning: '3 invalid bytes replaced by U+FFFD'."""
+        notes = [f"{self.replaced_bytes} invalid byte{'s' * (self.replaced_bytes > 1)} replaced by U+FFFD"] \
+            if self.replaced_bytes else []
+        if self.truncated:
+            notes.append("cut inside its last character (dropped)")
+        return ", ".join(notes) or None
 
     @property
     def id(self) -> str:
@@ -37,6 +48,8 @@ class Article:
 def read_articles(path: str | Path, max_bytes: int = MAX_BYTES) -> Iterator[Article | InputError]:
     """Articles of one file; a bad JSONL line yields an InputError and reading goes on."""
     path = Path(path)
+    if not is_text_format(path):
+        raise Skipped(f"{path}: not a text format ({path.suffix.lower()}), skipped")
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -44,14 +57,24 @@ def read_articles(path: str | Path, max_bytes: int = MAX_BYTES) -> Iterator[Arti
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    text, encoding = decode_bytes(data, str(path))
+    decoded = decode_text(data, str(path))
+    text, encoding = decoded.text, decoded.encoding
     suffix = path.suffix.lower()
     if suffix in (".html", ".htm"):
-        yield html_article(text, str(path), encoding)
+        articles: Iterator[Article | InputError] = iter([html_article(text, str(path), encoding)])
     elif suffix == ".jsonl":
-        yield from jsonl_articles(text, str(path))
+        articles = jsonl_articles(text, str(path))
     else:
-        yield Article(str(path), text, encoding=encoding)
+        articles = iter([Article(str(path), text, encoding=encoding)])
+    for item in articles:
+        if isinstance(item, Article):
+            item.replaced_bytes, item.truncated = decoded.replaced_bytes, decoded.truncated
+        yield item
+
+
+def is_text_format(path: Path) -> bool:
+    """A file this tool reads: .txt, .html/.htm, .jsonl, or one with no extension at all."""
+    return path.suffix.lower() in SUFFIXES or not path.suffix
 
 
 _PUBLISHED_FIELDS = ("published", "date", "published_at", "publish_time", "pubdate", "time")

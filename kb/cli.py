@@ -55,8 +55,9 @@ def ingest_cmd(paths: tuple[str, ...], db_path: str, jobs: int, max_bytes: int, 
     # the graph update builds the indexes a bulk load leaves (a rebuild: while it clusters the claims)
     summary = ingest(paths, db_path, jobs=jobs, max_bytes=max_bytes, progress=progress, batch_size=batch_size,
                      defer_indexes=graph)
-    for err in summary.errors:
-        click.echo(f"error: {err}", err=True)
+    for kind, lines in (("skipped", summary.skips), ("warning", summary.warnings), ("error", summary.errors)):
+        for line in lines:
+            click.echo(f"{kind}: {line}", err=True)
     click.echo(summary.line())
     if graph and (summary.added or summary.replaced):
         from .graph.update import update
@@ -68,7 +69,7 @@ def ingest_cmd(paths: tuple[str, ...], db_path: str, jobs: int, max_bytes: int, 
             click.echo(f"graph: {done.mode}, {len(done.added)} articles added, {len(done.removed)} removed", err=True)
     elif graph:
         open_db(db_path).close()  # builds the indexes a bulk load left
-    if summary.failed:
+    if summary.failed or summary.skipped:
         sys.exit(1)
 
 

@@ -44,22 +44,34 @@ def _db_rows(db_path: Path) -> dict:
         conn.close()
 
 
-def make_bad_inputs(folder: Path) -> list[tuple[str, Path | str, str | None]]:
-    """(case, path given to kb ingest, exact error line on stderr or None when accepted)."""
+def make_bad_inputs(folder: Path) -> list[tuple[str, Path | str, str]]:
+    """(case, path given to kb ingest, the exact line on stderr: error, skipped or warning)."""
     folder.mkdir()
     cases = []
 
     def add(case, name, data, message):
         p = folder / name
         p.write_bytes(data)
-        cases.append((case, p, message.format(p=p) if message else None))
+        cases.append((case, p, message.format(p=p)))
 
     add("empty file", "empty.txt", b"", "error: {p}: empty file")
     add("whitespace only", "blank.txt", b" \n\r\n\t\n", "error: {p}: no text, only whitespace")
-    add("PNG image", "image.png", PNG, "error: {p}: binary data (a PNG image), not text")
-    add("PNG named .txt", "image.txt", PNG, "error: {p}: binary data (a PNG image), not text")
-    # cut in the middle of the last character: tolerated, the partial character dropped
-    add("truncated UTF-8", "cut.txt", TEXT_000.rstrip().encode("utf-8")[:-1], None)
+    add("PNG image", "image.png", PNG, "skipped: {p}: not a text format (.png), skipped")
+    add("PDF named on the command line", "report.pdf", b"%PDF-1.4\n" + TEXT_000.encode("utf-8"),
+        "skipped: {p}: not a text format (.pdf), skipped")
+    # the content decides, whatever the name says
+    add("PNG named .txt", "image.txt", PNG, "skipped: {p}: binary data (a PNG image), skipped")
+    add("PDF named .txt", "report.txt", b"%PDF-1.4\n" + TEXT_000.encode("utf-8"),
+        "skipped: {p}: binary data (a PDF document), skipped")
+    add("Word file without extension", "letter", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(2048),
+        "skipped: {p}: binary data (an old Word/Excel/PowerPoint file), skipped")
+    # cut in the middle of the last character: ingested, the partial character dropped, a warning
+    add("truncated UTF-8", "cut.txt", TEXT_000.rstrip().encode("utf-8")[:-1],
+        "warning: {p}: cut inside its last character (dropped)")
+    damaged = TEXT_002.encode("utf-8")
+    at = damaged.index("催收".encode("utf-8"))
+    add("invalid bytes", "damaged.txt", damaged[:at] + b"\xff\xfe" + damaged[at:],
+        "warning: {p}: 2 invalid bytes replaced by U+FFFD")
     add("undetectable encoding", "latin1.txt", LATIN_1,
         "error: {p}: cannot detect the text encoding: not UTF-8 (invalid byte at line 1, byte offset 22), "
         "nor GB18030/GBK or Big5 Chinese text; save the file as UTF-8")
@@ -95,9 +107,10 @@ def write_big(path: Path, size: int) -> None:
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_every_bad_input_in_one_run(tmp_path, jobs):
-    """One `kb ingest` over good and bad files: one error line per bad file (with its line for
-    JSONL), the good files and good JSONL lines ingested, exit status 1, nothing else written;
-    the same when worker processes analyse and store them."""
+    """One `kb ingest` over good and bad files: one line per bad file (with its line for
+    JSONL) saying whether it failed, was skipped or was stored with a warning; the good files,
+    the damaged ones and good JSONL lines ingested, exit status 1, nothing else written; the
+    same when worker processes analyse and store them."""
     cases = make_bad_inputs(tmp_path / "in")
     good = tmp_path / "in" / A000
     good.write_text(TEXT_000, encoding="utf-8")
@@ -106,33 +119,50 @@ def test_every_bad_input_in_one_run(tmp_path, jobs):
     result = CliRunner().invoke(cli, ["ingest", *paths, "--db", str(db_path), "-q", "--no-graph", "-j", jobs])
     assert result.exit_code == 1, result.output
     errors = result.stderr.strip().splitlines()
-    expected = [m for _, _, m in cases if m]
     for case, _, message in cases:
-        if message:
-            assert message in errors, f"{case}: {message!r} not in {errors}"
-    assert len(errors) == len(expected)  # one line each, nothing else (no traceback)
-    # summary line: 3 stored (good file, truncated file, good JSONL line)
+        assert message in errors, f"{case}: {message!r} not in {errors}"
+    assert len(errors) == len(cases)  # one line each, nothing else (no traceback)
+    kinds = [m.split(":")[0] for _, _, m in cases]
+    # summary line: 4 stored (good file, truncated file, damaged file, good JSONL line)
     summary = result.stdout.strip().splitlines()
     assert len(summary) == 1
-    assert summary[0].startswith(f"articles: 3 added, 0 replaced, 0 unchanged, {len(expected)} failed; ")
+    assert summary[0].startswith(f"articles: 4 added, 0 replaced, 0 unchanged, {kinds.count('error')} failed; "
+                                 f"files skipped: {kinds.count('skipped')}; ")
     rows = _db_rows(db_path)
     jsonl = next(p for c, p, _ in cases if c.startswith("JSONL"))
-    assert rows["sources"] == sorted([str(good), str(tmp_path / "in" / "cut.txt"), f"{jsonl}#1"])
+    assert rows["sources"] == sorted([str(good), str(tmp_path / "in" / "cut.txt"),
+                                      str(tmp_path / "in" / "damaged.txt"), f"{jsonl}#1"])
     assert rows["orphans"] == 0 and rows["bad_counts"] == 0
 
 
-@pytest.mark.parametrize("case", [
-    "empty file", "PNG image", "undetectable encoding", "HTML without article text", "50 MB text file",
-    "path that does not exist"])
-def test_each_bad_input_alone_fails_and_writes_no_article(case, tmp_path):
+@pytest.mark.parametrize("case,counted", [
+    ("empty file", "1 failed"), ("PNG image", "files skipped: 1"), ("PNG named .txt", "files skipped: 1"),
+    ("undetectable encoding", "1 failed"), ("HTML without article text", "1 failed"),
+    ("50 MB text file", "1 failed"), ("path that does not exist", "1 failed")])
+def test_each_bad_input_alone_fails_and_writes_no_article(case, counted, tmp_path):
     cases = {c: (p, m) for c, p, m in make_bad_inputs(tmp_path / "in")}
     path, message = cases[case]
     db_path = tmp_path / "kb.db"
     result = CliRunner().invoke(cli, ["ingest", str(path), "--db", str(db_path), "-q"])
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [message]
-    assert "0 added" in result.stdout and "1 failed" in result.stdout
+    assert "0 added" in result.stdout and counted in result.stdout
     assert _db_rows(db_path)["sources"] == []
+
+
+@pytest.mark.parametrize("case,replaced,truncated", [("truncated UTF-8", 0, 1), ("invalid bytes", 2, 0)])
+def test_damaged_text_is_stored_with_its_damage_counted(case, replaced, truncated, tmp_path):
+    """A file cut inside a character or holding a few invalid bytes is an article with a scar:
+    stored, the warning names it, and its cleaning record keeps what was repaired."""
+    path, message = {c: (p, m) for c, p, m in make_bad_inputs(tmp_path / "in")}[case]
+    db_path = tmp_path / "kb.db"
+    result = CliRunner().invoke(cli, ["ingest", str(path), "--db", str(db_path), "-q", "--no-graph"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip().splitlines() == [message]
+    conn = sqlite3.connect(str(db_path))
+    assert conn.execute("select source, replaced_bytes, truncated from articles").fetchall() == [
+        (str(path), replaced, truncated)]
+    assert conn.execute("select count(*) from claims").fetchone()[0] > 0
 
 
 def test_small_max_bytes_refuses_with_the_size(tmp_path):
@@ -164,13 +194,20 @@ def test_default_limit_refuses_50_mb_without_reading_it(tmp_path, monkeypatch):
                               f"(see --max-bytes)"]
 
 
-def test_a_folder_without_suffixed_files_ingests_nothing(tmp_path):
+def test_a_folder_walk_names_every_file_it_skips(tmp_path):
+    """Files of other types inside a folder are not read, but each is named with the reason,
+    counted, and make the exit status non-zero: a folder is fully accounted for."""
     folder = tmp_path / "in"
-    folder.mkdir()
-    (folder / "image.png").write_bytes(PNG)  # not an article suffix: not looked at inside folders
-    result = CliRunner().invoke(cli, ["ingest", str(folder), "--db", str(tmp_path / "kb.db"), "-q"])
-    assert result.exit_code == 0
-    assert "0 added" in result.stdout and "0 failed" in result.stdout
+    (folder / "img").mkdir(parents=True)
+    (folder / "img" / "image.png").write_bytes(PNG)
+    (folder / "notes.docx").write_bytes(b"PK\x03\x04" + bytes(100))
+    (folder / A000).write_text(TEXT_000, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["ingest", str(folder), "--db", str(tmp_path / "kb.db"), "-q", "--no-graph"])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        f"skipped: {folder / 'notes.docx'}: not a text format (.docx), skipped",
+        f"skipped: {folder / 'img' / 'image.png'}: not a text format (.png), skipped"]
+    assert "1 added" in result.stdout and "0 failed" in result.stdout and "files skipped: 2" in result.stdout
 
 
 # --- directories that cannot be read ---------------------------------------------------------

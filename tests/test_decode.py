@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import A000, A002, CORPUS, strip_pinyin
-from extract.decode import InputError, decode_bytes
+from extract.decode import InputError, Skipped, decode_bytes
 from extract.formats import Article, read_articles
 from kb.cli import cli
 
@@ -184,8 +184,11 @@ def test_refused_with_a_message_naming_the_file(data, message, tmp_path):
         list(read_articles(path))
     result, rows = ingest_one(path, tmp_path / "kb.db")
     assert result.exit_code == 1
-    assert f"error: {path}: " in result.stderr
-    assert "0 added" in result.output and "1 failed" in result.output
+    # binary data is not an article at all: skipped, not failed
+    skipped = message.startswith("binary data")
+    assert isinstance(exc.value, Skipped) == skipped
+    assert f"{'skipped' if skipped else 'error'}: {path}: " in result.stderr
+    assert "0 added" in result.output and ("files skipped: 1" if skipped else "1 failed") in result.output
     assert rows == []
 
 

@@ -158,19 +158,18 @@ def test_bad_files_reported_and_skipped(mixed_folder, tmp_path):
     db_path = tmp_path / "kb.db"
     result = CliRunner().invoke(cli, ["ingest", str(mixed_folder), "--db", str(db_path), "-q"])
     assert result.exit_code != 0
-    assert "1 added" in result.stdout and "2 failed" in result.stdout
-    assert "empty.txt" in result.stderr
-    assert "image.txt" in result.stderr
+    assert "1 added" in result.stdout and "1 failed" in result.stdout and "files skipped: 1" in result.stdout
+    assert f"error: {mixed_folder / 'empty.txt'}: empty file" in result.stderr
+    assert f"skipped: {mixed_folder / 'image.txt'}: binary data (a PNG image), skipped" in result.stderr
     assert sources(db_path) == [str(mixed_folder / A000)]
     assert row_counts(db_path)["claims"] > 0
 
 
 def test_bad_files_in_summary_errors(mixed_folder, tmp_path):
     summary = ingest([str(mixed_folder)], str(tmp_path / "kb.db"))
-    assert (summary.added, summary.failed) == (1, 2)
-    assert len(summary.errors) == 2
-    assert any("empty.txt" in e for e in summary.errors)
-    assert any("image.txt" in e for e in summary.errors)
+    assert (summary.added, summary.failed, summary.skipped) == (1, 1, 1)
+    assert summary.errors == [f"{mixed_folder / 'empty.txt'}: empty file"]
+    assert summary.skips == [f"{mixed_folder / 'image.txt'}: binary data (a PNG image), skipped"]
 
 
 def test_missing_path_is_an_error(tmp_path):

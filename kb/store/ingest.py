@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from extract import Article, InputError, analyse
-from extract.formats import MAX_BYTES, SUFFIXES, read_articles
+from extract.decode import Skipped
+from extract.formats import MAX_BYTES, read_articles
 
 from .articles import BATCH_SIZE, Batches, bulk_load, store_article, stored_articles
 from .duplicates import DuplicateIndex
@@ -32,9 +33,12 @@ class Summary:
     replaced: int = 0
     unchanged: int = 0
     failed: int = 0
+    skipped: int = 0  # files that are not articles (images, archives, PDFs, binary data)
     claims: int = 0
     duplicates: int = 0  # articles added that are near duplicates of an earlier one
     errors: list[str] = field(default_factory=list)
+    skips: list[str] = field(default_factory=list)  # why each skipped file was skipped
+    warnings: list[str] = field(default_factory=list)  # articles stored with repaired damage
 
     def add(self, other: "Summary") -> None:
         for f in fields(self):
@@ -42,11 +46,22 @@ class Summary:
 
     def line(self) -> str:
         return (f"articles: {self.added} added, {self.replaced} replaced, {self.unchanged} unchanged, "
-                f"{self.failed} failed; claims added: {self.claims}; near duplicates added: {self.duplicates}")
+                f"{self.failed} failed; files skipped: {self.skipped}; claims added: {self.claims}; "
+                f"near duplicates added: {self.duplicates}")
+
+    def refuse(self, error: InputError | str) -> None:
+        """Count a file or record that did not become an article: skipped or failed."""
+        if isinstance(error, Skipped):
+            self.skipped += 1
+            self.skips.append(str(error))
+        else:
+            self.failed += 1
+            self.errors.append(str(error))
 
 
 def find_files(paths: Iterable[str | Path]) -> Iterator[Path | InputError]:
-    """Article files under the given files and folders, in a stable order."""
+    """Files under the given files and folders, in a stable order. Every file is yielded, not
+    only articles: read_articles skips the others by name, so nothing passes in silence."""
     for p in map(Path, paths):
         if p.is_dir():
             if not os.access(p, os.R_OK | os.X_OK):
@@ -58,9 +73,8 @@ def find_files(paths: Iterable[str | Path]) -> Iterator[Path | InputError]:
                 dirs.sort()
                 yield from map(_walk_error, unreadable)
                 unreadable.clear()
-                for name in sorted(files):
-                    if name.lower().endswith(SUFFIXES):
-                        yield Path(root) / name
+                # every file, whatever its type: reading it names the ones that are not articles
+                yield from (Path(root) / name for name in sorted(files))
             yield from map(_walk_error, unreadable)
         elif p.exists():
             yield p
@@ -81,13 +95,13 @@ def analyse_file(path: Path, max_bytes: int = MAX_BYTES,
     try:
         for item in read_articles(path, max_bytes):
             if isinstance(item, InputError):
-                out.append(str(item))
+                out.append(item)
             elif (item.id, item.source) in stored:
                 out.append(Unchanged(item.source))
             else:
                 out.append(to_rows(analyse(item)))
     except InputError as exc:
-        out.append(str(exc))
+        out.append(exc)
     except Exception as exc:  # a bug on one article must not stop the others
         out.append(f"{path}: failed to analyse: {type(exc).__name__}: {exc}")
     return out
@@ -188,8 +202,7 @@ def ingest(paths: Iterable[str | Path], db_path: str, jobs: int = 1, max_bytes: 
     files: list[Path] = []
     for item in find_files(paths):
         if isinstance(item, InputError):
-            summary.failed += 1
-            summary.errors.append(str(item))
+            summary.refuse(item)
         else:
             files.append(item)
     parallel = jobs > 1 and len(files) > 1
@@ -228,13 +241,14 @@ def _store_files(db, per_file: Iterable[list[ArticleRows | Unchanged | str]], de
 def _store_items(db, items: list[ArticleRows | Unchanged | str], summary: Summary,
                  dedup: DuplicateIndex | None) -> None:
     for item in items:
-        if isinstance(item, str):
-            summary.failed += 1
-            summary.errors.append(item)
+        if isinstance(item, (str, InputError)):
+            summary.refuse(item)
             continue
         if isinstance(item, Unchanged):
             summary.unchanged += 1
             continue
+        if item.damage:
+            summary.warnings.append(f"{item.article['source']}: {item.damage}")
         state, inserted = store_article(db, item, dedup, in_batch=True)
         setattr(summary, state, getattr(summary, state) + 1)
         if inserted:

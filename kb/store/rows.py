@@ -30,6 +30,7 @@ class ArticleRows:
     search: dict = field(default_factory=dict)
     faq: list[dict] = field(default_factory=list)
     fingerprint: bytes | None = None  # MinHash signature of clean_text (extract.fingerprint.to_bytes)
+    damage: str | None = None  # what decoding repaired (extract.formats.Article.damage), for a warning
 
 
 def law_row(name: str) -> dict:
@@ -55,9 +56,10 @@ def to_rows(result: Analysis) -> ArticleRows:
         "script": doc.script, "raw_text": doc.raw_text, "clean_text": clean_text,
         "garble_score": doc.garble_score, "pinyin_annotations": kinds.get("pinyin_annotation", 0),
         "deleted_word_gaps": kinds.get("deleted_word", 0), "spun_phrases": kinds.get("spun_phrase", 0),
-        "mojibake_runs": kinds.get("mojibake", 0), "pii_masked": len(doc.pii),
+        "mojibake_runs": kinds.get("mojibake", 0), "replaced_bytes": art.replaced_bytes,
+        "truncated": int(art.truncated), "pii_masked": len(doc.pii),
         "n_sentences": len(doc.sentences), "n_claims": len(result.claims),
-    }, fingerprint=to_bytes(minhash_signature(clean_text)))
+    }, fingerprint=to_bytes(minhash_signature(clean_text)), damage=art.damage)
     for b in doc.blocks:
         if b.kind == "blank":
             continue
