@@ -27,7 +27,7 @@ class Claim:
     type: str
     sentence: Sentence
     rule: str
-    confidence: float
+    confidence: float | None  # None: not estimated (a language model's claim)
     stance: str | None = None
     subject: str | None = None
     object: str | None = None
@@ -39,6 +39,8 @@ class Claim:
     stages: list[str] = field(default_factory=list)  # a process's steps enumerated inline
     # what made the claim: offline:<model version> or llm:<model>@<prompt version>
     extractor: str = ""
+    # the quoted clause, as offsets in the sentence's text; None: the whole sentence
+    span: tuple[int, int] | None = None
 
     @property
     def section(self) -> str:
@@ -46,7 +48,7 @@ class Claim:
 
     @property
     def text(self) -> str:
-        return self.sentence.text
+        return self.sentence.text[self.span[0]:self.span[1]] if self.span else self.sentence.text
 
 
 @lru_cache(maxsize=1)
@@ -237,11 +239,16 @@ def procedure_step(sentence: Sentence, intro: str | None) -> tuple[str | None, i
     return None, None
 
 
+def offline_extractor(model: "ClaimModel | None" = None) -> str:
+    """The name the offline extractor's claims record: offline:<model version>."""
+    return f"offline:{(model or fitted_model()).version}"
+
+
 def extract_claims(sentences: list[Sentence], model: ClaimModel | None = None) -> list[Claim]:
     """Claims of every type each sentence carries; questions are never claims. `model`
     defaults to the fitted weights of claim_weights.yml."""
     model = model or fitted_model()
-    extractor = f"offline:{model.version}"
+    extractor = offline_extractor(model)
     claims: list[Claim] = []
     intro: tuple[str, tuple[str, ...]] | None = None  # a process named before its list
     previous_block = None

@@ -8,10 +8,10 @@ from collections import Counter
 from pathlib import Path
 
 from .claims import ClaimModel, extract_claims
-from .claims_rules import TYPES
 from .document import build_document
 from .formats import read_articles
-from .train import MIN_COVER, span_cover, examples, fit_model, load_gold
+from .scoring import Predicted, report, score_article
+from .train import examples, fit_model, load_gold
 
 
 def held_out_scores(corpus: Path, gold_paths: list[str], folds: int = 5, progress=None) -> dict:
@@ -27,42 +27,11 @@ def held_out_scores(corpus: Path, gold_paths: list[str], folds: int = 5, progres
             progress()
         for name in (a for a in articles if fold_of[a] == k):
             counts.update(_article_counts(corpus / name, gold.get(name, []), ClaimModel(model)))
-    return _report(counts)
+    return report(counts, len(articles))
 
 
 def _article_counts(path: Path, golds: list[dict], model: ClaimModel) -> Counter:
     doc = build_document(next(read_articles(path)))
-    claims = extract_claims(doc.sentences, model)
-    counts: Counter = Counter()
-    for type_ in TYPES:
-        preds = [c for c in claims if c.type == type_]
-        used: set[int] = set()
-        for g in (g for g in golds if g["type"] == type_):
-            start = doc.raw_text.find(g["evidence"])
-            span = (start, start + len(g["evidence"]))
-            scored = [(span_cover(span, (c.sentence.raw_start, c.sentence.raw_end)), i)
-                      for i, c in enumerate(preds) if i not in used] if start >= 0 else []
-            quality, best = max(scored, default=(0.0, None))
-            if quality < MIN_COVER:
-                counts[type_, "fn"] += 1
-                continue
-            used.add(best)
-            counts[type_, "tp"] += 1
-            if type_ == "legality" and g.get("stance"):
-                counts["stance", "n"] += 1
-                counts["stance", "ok"] += preds[best].stance == g["stance"]
-        counts[type_, "fp"] += len(preds) - len(used)
-    return counts
-
-
-def _prf(tp: int, fp: int, fn: int) -> dict:
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    return {"tp": tp, "fp": fp, "fn": fn, "p": p, "r": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
-
-
-def _report(counts: Counter) -> dict:
-    by_type = {t: _prf(counts[t, "tp"], counts[t, "fp"], counts[t, "fn"]) for t in TYPES}
-    micro = _prf(*(sum(counts[t, k] for t in TYPES) for k in ("tp", "fp", "fn")))
-    n = counts["stance", "n"]
-    return {"by_type": by_type, "micro": micro, "stance_accuracy": counts["stance", "ok"] / n if n else None}
+    preds = [Predicted(c.type, c.stance, c.section, c.sentence.raw_start, c.sentence.raw_end)
+             for c in extract_claims(doc.sentences, model)]
+    return score_article(path.name, doc.raw_text, golds, preds)

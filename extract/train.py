@@ -28,9 +28,9 @@ from .claims_rules import TYPES
 from .document import build_document
 from .features import sentence_features
 from .formats import read_articles
+from .scoring import MIN_COVER, span_cover
 from .stance import stance_features
 
-MIN_COVER = 0.4
 # inverse L2 strength of the type models: of 0.3, 1 and 3, 1 gave the best F1 on held-out
 # articles (per annotated sentence, 85 articles: 0.614, 0.615, 0.609)
 C_TYPES = 1.0
@@ -49,13 +49,6 @@ class Example:
     question: bool
     text: str = ""
     stance: str | None = None  # of the gold legality claim the sentence matches
-
-
-def span_cover(a: tuple[int, int], b: tuple[int, int]) -> float:
-    """The overlap of two spans as a share of the longer one: a claim matches gold, as in
-    eval/score.py, when it covers MIN_COVER of both."""
-    ov = max(0, min(a[1], b[1]) - max(a[0], b[0]))
-    return min(ov / max(1, a[1] - a[0]), ov / max(1, b[1] - b[0])) if ov else 0.0
 
 
 def load_gold(paths: list[str]) -> dict[str, list[dict]]:

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import click
 
+from extract.decode import InputError, Skipped
 from extract.formats import MAX_BYTES
 
 from .store.articles import BATCH_SIZE
@@ -16,6 +16,15 @@ from .store.schema import open_db
 
 DEFAULT_DB = "kb.db"
 ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_LLM_MODEL = "gpt-4o-mini"
+
+
+def llm_model_option(fn):
+    """--llm-model, the same on every command that builds requests."""
+    return click.option("--llm-model", default=lambda: os.environ.get("KB_LLM_MODEL", DEFAULT_LLM_MODEL),
+                        show_default=f"$KB_LLM_MODEL or {DEFAULT_LLM_MODEL}",
+                        help="model named in the requests")(fn)
 
 
 def _metadata_path() -> Path | None:
@@ -43,22 +52,44 @@ def cli() -> None:
                    "worker's chunk of 16 to 128 files); a crash loses at most one batch")
 @click.option("--graph/--no-graph", default=True, show_default=True,
               help="update claim clusters and the graph when articles were added or replaced")
+@click.option("--extractor", type=click.Choice(["offline", "llm"]), default="offline", show_default=True,
+              help="who reads the claims: the offline model (nothing leaves the machine) or a language model")
+@llm_model_option
+@click.option("--llm-base-url", envvar="OPENAI_BASE_URL", default=None,
+              help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 for Ollama [$OPENAI_BASE_URL]")
+@click.option("--llm-api-key", envvar="OPENAI_API_KEY", default=None, show_envvar=False,
+              help="API key (never stored) [$OPENAI_API_KEY]")
+@click.option("--llm-concurrency", default=4, show_default=True, help="requests in flight at once")
+@click.option("--llm-timeout", default=120.0, show_default=True, help="seconds to wait for one answer")
+@click.option("--llm-retries", default=4, show_default=True,
+              help="retries of a request on 429, 5xx, time-outs and refused connections (with backoff)")
+@click.option("--llm-responses", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="read answers from this Batch API output file instead of asking a server")
 def ingest_cmd(paths: tuple[str, ...], db_path: str, jobs: int, max_bytes: int, quiet: bool, batch_size: int,
-               graph: bool) -> None:
+               graph: bool, extractor: str, llm_model: str, llm_base_url: str | None, llm_api_key: str | None,
+               llm_concurrency: int, llm_timeout: float, llm_retries: int, llm_responses: str | None) -> None:
     """Ingest article files (.txt, .html, .jsonl) or folders of them."""
     from tqdm import tqdm
 
-    def progress(it, total=None):
+    def progress(it, total=None, unit="file"):
         show = not quiet and (total or 0) > 1
-        return tqdm(it, total=total, unit="file", file=sys.stderr, disable=not show)
+        return tqdm(it, total=total, unit=unit, file=sys.stderr, disable=not show)
 
+    reader = name = gathered = None
+    if extractor == "llm":
+        gathered, reader, name = _llm_reader(paths, db_path, max_bytes, progress, llm_model, llm_base_url,
+                                             llm_api_key, llm_concurrency, llm_timeout, llm_retries, llm_responses,
+                                             explicit_model=_given(click.get_current_context(), "llm_model"))
     # the graph update builds the indexes a bulk load leaves (a rebuild: while it clusters the claims)
     summary = ingest(paths, db_path, jobs=jobs, max_bytes=max_bytes, progress=progress, batch_size=batch_size,
-                     defer_indexes=graph)
-    for kind, lines in (("skipped", summary.skips), ("warning", summary.warnings), ("error", summary.errors)):
+                     defer_indexes=graph, reader=reader, extractor=name)
+    for kind, lines in (("skipped", summary.skips), ("warning", summary.warnings), ("error", summary.errors),
+                        ("fell back", summary.fallbacks)):
         for line in lines:
             click.echo(f"{kind}: {line}", err=True)
     click.echo(summary.line())
+    if gathered is not None:
+        _report_llm_run(db_path, gathered, summary)
     if graph and (summary.added or summary.replaced):
         from .graph.update import update
 
@@ -69,8 +100,58 @@ def ingest_cmd(paths: tuple[str, ...], db_path: str, jobs: int, max_bytes: int, 
             click.echo(f"graph: {done.mode}, {len(done.added)} articles added, {len(done.removed)} removed", err=True)
     elif graph:
         open_db(db_path).close()  # builds the indexes a bulk load left
-    if summary.failed or summary.skipped:
+    if summary.failed or summary.skipped or summary.fell_back:
         sys.exit(1)
+
+
+def _given(ctx: click.Context, param: str) -> bool:
+    return ctx.get_parameter_source(param) not in (click.core.ParameterSource.DEFAULT, None)
+
+
+def _llm_reader(paths, db_path, max_bytes, progress, model, base_url, api_key, concurrency, timeout, retries,
+                responses_file, explicit_model: bool):
+    """Answers for the articles under `paths` (cache, responses file or server) and the
+    reader that turns them into claims."""
+    from extract.llm.answers import extractor_name
+    from extract.llm.reader import AnswerReader
+
+    from .llm.batch import read_responses, responses_model
+    from .llm.client import ChatClient, MissingClient
+    from .llm.gather import gather_answers
+
+    client = responses = None
+    try:
+        if responses_file:
+            responses = dict(read_responses(responses_file))
+            if not explicit_model:  # the claims record the model that answered
+                model = responses_model(responses.values()) or model
+        else:
+            client = ChatClient(base_url, api_key, timeout=timeout, max_retries=retries)
+    except (InputError, MissingClient) as exc:
+        raise click.ClickException(str(exc))
+    gathered = gather_answers(paths, db_path, model, client=client, responses=responses, concurrency=concurrency,
+                              max_bytes=max_bytes, progress=lambda it, total: progress(it, total, unit="request"))
+    return gathered, AnswerReader(gathered.answers, model), extractor_name(model)
+
+
+def _report_llm_run(db_path: str, gathered, summary) -> None:
+    from collections import Counter
+
+    from .llm.cache import record_run
+
+    click.echo(gathered.line())
+    reasons = Counter(summary.rejected)
+    if reasons:
+        click.echo(f"rejected: {sum(reasons.values())} claims of the answers not stored ("
+                   + ", ".join(f"{why}: {n}" for why, n in reasons.most_common()) + ")")
+    if summary.fell_back:
+        click.echo(f"fell back: {summary.fell_back} articles kept their offline claims")
+    db = open_db(db_path)
+    try:
+        record_run(db, {**gathered.run_row(), "claims_rejected": len(summary.rejected),
+                        "fell_back": summary.fell_back})
+    finally:
+        db.close()
 
 
 @cli.command()
@@ -93,17 +174,65 @@ def serve(db_path: str, host: str, port: int, immutable: bool) -> None:
 
 
 @cli.command(name="eval")
-@click.argument("gold", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("gold", nargs=-1, type=click.Path())
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True)
-@click.option("--errors", default=0, show_default=True, help="also list N misses and N false claims")
-@click.option("--scorer", default=None, type=click.Path(), help="score.py (default: ../shared/eval/score.py)")
-def eval_cmd(gold: tuple[str, ...], db_path: str, errors: int, scorer: str | None) -> None:
-    """Score the claims in the database against gold JSONL files."""
-    script = Path(scorer) if scorer else ROOT.parent / "shared" / "eval" / "score.py"
-    if not script.exists():
-        raise click.ClickException(f"scorer not found: {script} (pass --scorer)")
-    args = [sys.executable, str(script), db_path, *gold, "--all", "--errors", str(errors)]
-    raise SystemExit(subprocess.call(args))
+@click.option("--errors", default=0, show_default=True,
+              help="also list the N most frequent confusions (gold -> predicted), with examples")
+@click.option("--exclude", multiple=True, help="leave this article (file name) out; repeatable")
+@click.option("--exclude-examples", is_flag=True,
+              help="leave out the articles the language-model prompt shows as examples")
+@click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+def eval_cmd(gold: tuple[str, ...], db_path: str, errors: int, exclude: tuple[str, ...], exclude_examples: bool,
+             as_json: bool) -> None:
+    """Score the claims in the database against gold JSONL files (default: the repository's
+    tests/gold/*.jsonl), overall and per extractor, by the matching rule of
+    ../shared/eval/score.py: every article of the database counts."""
+    import json
+
+    from extract.scoring import format_report
+
+    from .store.evaluate import EvalError, evaluate
+
+    gold = gold or tuple(str(p) for p in sorted((ROOT / "tests" / "gold").glob("*.jsonl")))
+    if not gold:
+        raise click.UsageError("no gold files given, and none in tests/gold/")
+    names = set(exclude)
+    if exclude_examples:
+        from extract.llm.prompt import example_articles
+        names |= set(example_articles())
+    mistakes: list = []
+    try:
+        result = evaluate(db_path, list(gold), names, mistakes if errors else None)
+    except EvalError as exc:
+        raise click.ClickException(str(exc))
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    for line in format_report(result["all"]):
+        click.echo(line)
+    if len(result["by_extractor"]) > 1 or any(e != "offline" for e in result["by_extractor"]):
+        for extractor, rep in sorted(result["by_extractor"].items()):
+            m = rep["micro"]
+            stance = "n/a" if rep["stance_accuracy"] is None else f"{rep['stance_accuracy']:.3f}"
+            click.echo(f"extractor {extractor}: articles {rep['articles']}, micro F1 {m['f1']:.3f} "
+                       f"(P {m['p']:.3f} R {m['r']:.3f}), stance accuracy {stance}")
+    if result["excluded"]:
+        click.echo(f"left out: {', '.join(result['excluded'])}")
+    if errors:
+        _print_confusions(mistakes, errors)
+
+
+def _print_confusions(mistakes: list, n: int) -> None:
+    from collections import defaultdict
+
+    groups = defaultdict(list)
+    for m in mistakes:
+        groups[m.gold, m.predicted].append(m)
+    click.echo(f"most frequent confusions (gold -> predicted; '-' none), {len(mistakes)} mistakes:")
+    for (gold, predicted), ms in sorted(groups.items(), key=lambda kv: -len(kv[1]))[:n]:
+        click.echo(f"  {gold} -> {predicted}: {len(ms)}")
+        for m in ms[:2]:
+            click.echo(f"      {m.article}: {m.text[:70]}")
 
 
 @cli.command(name="train-claims")
@@ -189,6 +318,38 @@ def graph_cmd(rebuild: bool, metrics: bool, db_path: str, jobs: int) -> None:
         detail = ", ".join(f"{k} {v}" for k, v in counts[what].items())
         click.echo(f"{what}: {total} ({detail})")
     click.echo(f"graph {'rebuilt' if rebuild else 'metrics computed'} in {time.perf_counter() - start:.2f}s")
+
+
+@cli.group(name="llm")
+def llm_group() -> None:
+    """The language-model extractor's requests and answers."""
+
+
+@llm_group.command(name="requests")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(readable=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="JSONL file to write")
+@llm_model_option
+@click.option("--max-bytes", default=MAX_BYTES, show_default=True, help="refuse files larger than this")
+def llm_requests_cmd(paths: tuple[str, ...], output: str, llm_model: str, max_bytes: int) -> None:
+    """Write the exact chat-completion requests `kb ingest --extractor llm` would send for
+    the articles under PATHS, in the OpenAI Batch API's input format; nothing is sent."""
+    from .llm.batch import write_requests
+    from .llm.requests import article_requests
+
+    errors, articles = [], 0
+
+    def requests():
+        nonlocal articles
+        for item in article_requests(paths, llm_model, max_bytes):
+            if isinstance(item, InputError):
+                errors.append(item)
+                continue
+            articles += 1
+            yield from item.requests
+    written = write_requests(requests(), output)
+    for err in errors:
+        click.echo(f"{'skipped' if isinstance(err, Skipped) else 'error'}: {err}", err=True)
+    click.echo(f"{written} requests for {articles} articles written to {output}")
 
 
 @cli.group(name="export")

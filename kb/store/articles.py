@@ -42,12 +42,22 @@ def bulk_load(db: sqlite_utils.Database, build_indexes: bool = True) -> Iterator
                 create_indexes(db)
 
 
-def stored_articles(db: sqlite_utils.Database, path) -> frozenset[tuple[str, str]]:
+def stored_articles(db: sqlite_utils.Database, path, extractor: str | None = None) -> frozenset[tuple[str, str]]:
     """(id, source) of the stored articles read from this file (a JSONL file's articles
-    are `path#line`): looked up by source, so the cost does not grow with the base."""
+    are `path#line`): looked up by source, so the cost does not grow with the base. With
+    `extractor`, only the articles whose claims that extractor made."""
     p = str(path)
-    return frozenset(db.execute("select id, source from articles where source = ? or (source > ? and source < ?)",
-                                [p, p + "#", p + "$"]).fetchall())
+    rows = db.execute("select id, source, extractor from articles where source = ? or (source > ? and source < ?)",
+                      [p, p + "#", p + "$"]).fetchall()
+    return frozenset((i, s) for i, s, e in rows if extractor is None or same_extractor(e, extractor))
+
+
+def same_extractor(stored: str | None, new: str | None) -> bool:
+    """Whether claims stored by `stored` stand for a reading by `new`. Articles stored before
+    extractors were recorded were read offline; the offline model's version does not count
+    (a refitted model does not make every article new)."""
+    kind = (lambda e: "offline" if not e or e.startswith("offline:") else e)
+    return new is None or kind(stored) == kind(new)
 
 
 def delete_article(db: sqlite_utils.Database, article_id: str) -> None:
@@ -124,7 +134,11 @@ def store_article(db: sqlite_utils.Database, rows: ArticleRows, dedup=None,
     art = rows.article
     stale = [r[0] for r in db.execute("select id from articles where source = ? and id != ?",
                                       [art["source"], art["id"]])]
-    stored = db.execute("select 1 from articles where id = ?", [art["id"]]).fetchone() is not None
+    held = db.execute("select extractor from articles where id = ?", [art["id"]]).fetchone()
+    if held is not None and not same_extractor(held[0], art.get("extractor")):
+        stale.append(art["id"])  # read by the other extractor: its claims are replaced
+        held = None
+    stored = held is not None
     if stored and not stale:
         return "unchanged", False
     with contextlib.nullcontext() if in_batch else transaction(db):
@@ -192,6 +206,7 @@ def _insert_rows(db: sqlite_utils.Database, rows: ArticleRows) -> None:
         _insert(db, table, getattr(rows, table))
     _assign_ids(db, "edits", rows.edits)
     _insert(db, "edits", rows.edits)
+    _insert(db, "llm_rejected", rows.rejected)
     _index_text(db, rows, claim_ids)
 
 

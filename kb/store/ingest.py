@@ -39,6 +39,11 @@ class Summary:
     errors: list[str] = field(default_factory=list)
     skips: list[str] = field(default_factory=list)  # why each skipped file was skipped
     warnings: list[str] = field(default_factory=list)  # articles stored with repaired damage
+    # the language-model extractor: articles that kept their offline claims, and why; the
+    # reason of every claim of its answers that was not stored
+    fell_back: int = 0
+    fallbacks: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
 
     def add(self, other: "Summary") -> None:
         for f in fields(self):
@@ -87,10 +92,11 @@ def _walk_error(exc: OSError) -> InputError:
     return InputError(f"{exc.filename}: cannot read directory ({reason})")
 
 
-def analyse_file(path: Path, max_bytes: int = MAX_BYTES,
-                 stored: frozenset[tuple[str, str]] = frozenset()) -> list["ArticleRows | Unchanged | str"]:
+def analyse_file(path: Path, max_bytes: int = MAX_BYTES, stored: frozenset[tuple[str, str]] = frozenset(),
+                 reader: Callable | None = None) -> list["ArticleRows | Unchanged | str"]:
     """Rows of every article in one file, or error messages; never raises for bad input.
-    Articles whose (id, source) is in `stored` are only marked Unchanged."""
+    Articles whose (id, source) is in `stored` are only marked Unchanged. `reader`: reads
+    the claims instead of the offline model (extract.llm.reader.AnswerReader)."""
     out: list[ArticleRows | Unchanged | str] = []
     try:
         for item in read_articles(path, max_bytes):
@@ -99,7 +105,7 @@ def analyse_file(path: Path, max_bytes: int = MAX_BYTES,
             elif (item.id, item.source) in stored:
                 out.append(Unchanged(item.source))
             else:
-                out.append(to_rows(analyse(item)))
+                out.append(to_rows(analyse(item, reader)))
     except InputError as exc:
         out.append(exc)
     except Exception as exc:  # a bug on one article must not stop the others
@@ -130,14 +136,14 @@ def _warm_up() -> None:
 _WORKER: dict = {}  # in a worker process: the database path, the turns, and once opened the database
 
 
-def _start_worker(db_path: str, turns: Turns, warm_up: bool) -> None:
+def _start_worker(db_path: str, turns: Turns, warm_up: bool, reader: Callable | None = None) -> None:
     _WORKER.clear()
-    _WORKER.update(db_path=db_path, turns=turns)
+    _WORKER.update(db_path=db_path, turns=turns, reader=reader)
     if warm_up:
         _warm_up()
 
 
-def _pool(jobs: int, db_path: str, turns: Turns) -> ProcessPoolExecutor:
+def _pool(jobs: int, db_path: str, turns: Turns, reader: Callable | None = None) -> ProcessPoolExecutor:
     """Worker processes, started now. Forked where that is safe (Linux), after a warm-up:
     the workers inherit the imported and loaded pipeline instead of loading it again
     (a second each). An executor, not multiprocessing.Pool: a worker that dies raises
@@ -146,7 +152,7 @@ def _pool(jobs: int, db_path: str, turns: Turns) -> ProcessPoolExecutor:
     if forked:
         _warm_up()
     pool = ProcessPoolExecutor(jobs, mp_context=turns.context, initializer=_start_worker,
-                               initargs=(db_path, turns, not forked))
+                               initargs=(db_path, turns, not forked, reader))
     pool.submit(int)  # the first task starts every worker
     return pool
 
@@ -159,7 +165,7 @@ def _analyse_and_store(task: tuple[int, list[Task]]) -> list[Summary]:
     """In a worker: analyse a chunk of files, then store it in its turn (kb/store/turns.py), in
     one transaction. Returns each file's Summary."""
     number, tasks = task
-    results = list(itertools.starmap(analyse_file, tasks))
+    results = [analyse_file(*task, reader=_WORKER["reader"]) for task in tasks]
     with _WORKER["turns"].turn(number):
         if "db" not in _WORKER:  # opened after the fork: never a connection of the parent
             _WORKER["db"] = db = connect(_WORKER["db_path"])
@@ -193,9 +199,11 @@ def _bounded_map(pool: ProcessPoolExecutor, fn: Callable, tasks: Iterable, ahead
 
 def ingest(paths: Iterable[str | Path], db_path: str, jobs: int = 1, max_bytes: int = MAX_BYTES,
            progress: Callable[[Iterable], Iterable] = lambda it, **kw: it, batch_size: int = BATCH_SIZE,
-           defer_indexes: bool = False) -> Summary:
+           defer_indexes: bool = False, reader: Callable | None = None, extractor: str | None = None) -> Summary:
     """Ingest every article under `paths` into the database at `db_path`. With jobs > 1
     the workers analyse and store chunks of files, taking turns in file order.
+    `reader` reads the claims instead of the offline model; `extractor` is its name:
+    articles stored with claims of another extractor are read again and replaced.
     `defer_indexes`: the indexes a bulk load into an empty database drops are built by the
     next open_db (kb.graph.rebuild builds them while a second process clusters the claims)."""
     summary = Summary()
@@ -208,12 +216,12 @@ def ingest(paths: Iterable[str | Path], db_path: str, jobs: int = 1, max_bytes: 
     parallel = jobs > 1 and len(files) > 1
     turns = Turns(_context()) if parallel else None
     # the workers start before the database is opened: forked, they never hold its connection
-    with _pool(jobs, db_path, turns) if parallel else contextlib.nullcontext() as pool:
+    with _pool(jobs, db_path, turns, reader) if parallel else contextlib.nullcontext() as pool:
         db = open_db(db_path)
         dedup = DuplicateIndex(db)
         dedup.backfill()  # articles stored before fingerprints existed
         # articles already stored from the same source are not analysed again
-        tasks = [(f, max_bytes, stored_articles(db, f)) for f in files]
+        tasks = [(f, max_bytes, stored_articles(db, f, extractor)) for f in files]
         empty = db.execute("select not exists (select 1 from articles)").fetchone()[0]
         with bulk_load(db, build_indexes=not defer_indexes) if empty else contextlib.nullcontext():
             if pool:
@@ -221,7 +229,7 @@ def ingest(paths: Iterable[str | Path], db_path: str, jobs: int = 1, max_bytes: 
                 stored = (part for parts in _bounded_map(pool, _analyse_and_store, chunks, AHEAD * jobs)
                           for part in parts)
             else:
-                stored = _store_files(db, itertools.starmap(analyse_file, tasks), dedup, batch_size)
+                stored = _store_files(db, (analyse_file(*task, reader=reader) for task in tasks), dedup, batch_size)
             for part in progress(stored, total=len(tasks)):
                 summary.add(part)
     return summary
@@ -249,6 +257,10 @@ def _store_items(db, items: list[ArticleRows | Unchanged | str], summary: Summar
             continue
         if item.damage:
             summary.warnings.append(f"{item.article['source']}: {item.damage}")
+        if item.fallback:
+            summary.fell_back += 1
+            summary.fallbacks.append(f"{item.article['source']}: {item.fallback}; offline claims kept")
+        summary.rejected.extend(r["reason"] for r in item.rejected)
         state, inserted = store_article(db, item, dedup, in_batch=True)
         setattr(summary, state, getattr(summary, state) + 1)
         if inserted:

@@ -31,6 +31,8 @@ class ArticleRows:
     faq: list[dict] = field(default_factory=list)
     fingerprint: bytes | None = None  # MinHash signature of clean_text (extract.fingerprint.to_bytes)
     damage: str | None = None  # what decoding repaired (extract.formats.Article.damage), for a warning
+    rejected: list[dict] = field(default_factory=list)  # a language model's claims not stored, and why
+    fallback: str | None = None  # why a language model's reading was not used
 
 
 def law_row(name: str) -> dict:
@@ -58,8 +60,11 @@ def to_rows(result: Analysis) -> ArticleRows:
         "deleted_word_gaps": kinds.get("deleted_word", 0), "spun_phrases": kinds.get("spun_phrase", 0),
         "mojibake_runs": kinds.get("mojibake", 0), "replaced_bytes": art.replaced_bytes,
         "truncated": int(art.truncated), "pii_masked": len(doc.pii),
-        "n_sentences": len(doc.sentences), "n_claims": len(result.claims),
-    }, fingerprint=to_bytes(minhash_signature(clean_text)), damage=art.damage)
+        "n_sentences": len(doc.sentences), "n_claims": len(result.claims), "extractor": result.extractor,
+    }, fingerprint=to_bytes(minhash_signature(clean_text)), damage=art.damage, fallback=result.fallback)
+    rows.rejected = [{"article_id": aid, "custom_id": r.custom_id, "sentence_idx": None if r.sentence is None
+                      else r.sentence - 1, "type": r.type, "quote": r.quote, "reason": r.reason,
+                      "extractor": result.extractor} for r in result.rejected]
     for b in doc.blocks:
         if b.kind == "blank":
             continue
@@ -73,10 +78,11 @@ def to_rows(result: Analysis) -> ArticleRows:
                                "raw_start": s.raw_start, "raw_end": s.raw_end})
     for c in result.claims:
         s = c.sentence
+        raw_start, raw_end = _claim_raw_span(doc, c)
         rows.claims.append({"article_id": aid, "sentence_idx": s.idx, "type": c.type, "stance": c.stance,
                             "section": c.section, "subject": c.subject, "object": c.object, "modality": c.modality,
-                            "negated": int(c.negated), "text": c.text, "raw": doc.raw_text[s.raw_start:s.raw_end],
-                            "raw_start": s.raw_start, "raw_end": s.raw_end, "rule": c.rule,
+                            "negated": int(c.negated), "text": c.text, "raw": doc.raw_text[raw_start:raw_end],
+                            "raw_start": raw_start, "raw_end": raw_end, "rule": c.rule,
                             "rules": ",".join(c.rules), "confidence": c.confidence,
                             "process": c.process, "step": c.step, "extractor": c.extractor})
     rows.search = {"title": segment_text(rows.article["title"]), "text": segment_text(rows.article["clean_text"]),
@@ -91,6 +97,14 @@ def to_rows(result: Analysis) -> ArticleRows:
         rows.signals.append({"article_id": aid, "kind": g.kind, "rule": g.rule, "raw_start": g.raw_start,
                              "raw_end": g.raw_end, "text": g.text, "sentence_idx": _sentence_at(doc, g.raw_start)})
     return rows
+
+
+def _claim_raw_span(doc, c) -> tuple[int, int]:
+    """Raw offsets of what the claim quotes: its sentence, or the clause it names."""
+    if c.span is None:
+        return c.sentence.raw_start, c.sentence.raw_end
+    s = c.sentence
+    return doc.lines[s.block.idx].raw_span(s.start + c.span[0], s.start + c.span[1])
 
 
 def _masked(text: str | None) -> str | None:

@@ -10,8 +10,8 @@ SCHEMA = {
                   "format": str, "encoding": str, "script": str, "raw_text": str, "clean_text": str,
                   "garble_score": float, "pinyin_annotations": int, "deleted_word_gaps": int,
                   "spun_phrases": int, "mojibake_runs": int, "replaced_bytes": int, "truncated": int,
-                  "pii_masked": int, "n_sentences": int, "n_claims": int, "duplicate_of": str, "similarity": float,
-                  "ingested_at": str},
+                  "pii_masked": int, "n_sentences": int, "n_claims": int, "extractor": str, "duplicate_of": str,
+                  "similarity": float, "ingested_at": str},
                  "id", []),
     "sections": ({"id": int, "article_id": str, "idx": int, "kind": str, "rule": str, "level": int,
                   "heading_path": str, "label": str, "commenter": str, "comment_date": str, "comment_idx": int,
@@ -46,6 +46,20 @@ SCHEMA = {
              "raw_start": int, "raw_end": int}, "id",
             [("article_id", "articles", "id"), ("question_section_id", "sections", "id")]),
     "article_fingerprints": ({"article_id": str, "minhash": bytes}, "article_id", [("article_id", "articles", "id")]),
+    # the language-model extractor (kb/llm/): claims of its answers that were not stored, and why
+    "llm_rejected": ({"id": int, "article_id": str, "custom_id": str, "sentence_idx": int, "type": str,
+                      "quote": str, "reason": str, "extractor": str},
+                     "id", [("article_id", "articles", "id")]),
+    # answers received, by (model, custom_id): the custom_id holds the prompt version and the
+    # hash of the request, so an answered question is never asked again
+    "llm_answers": ({"model": str, "custom_id": str, "prompt_version": str, "body": str,
+                     "prompt_tokens": int, "completion_tokens": int, "received_at": str},
+                    ("model", "custom_id"), []),
+    # one row per `kb ingest --extractor llm`: what it asked, what it got, what it cost
+    "llm_runs": ({"id": int, "started_at": str, "model": str, "prompt_version": str, "source": str,
+                  "articles": int, "requests": int, "cached": int, "sent": int, "failed": int,
+                  "prompt_tokens": int, "completion_tokens": int, "claims_rejected": int, "fell_back": int},
+                 "id", []),
 }
 # Full-text indexes of jieba-segmented, simplified text (kb/store/search_text.py): SQLite's own
 # tokenizers find no Chinese words. rowid = claims.id / articles.rowid; queries are
@@ -74,7 +88,8 @@ VIEWS = {
                  "where kind = 'comment' group by article_id, comment_idx"),
 }
 INDEXES = {
-    "articles": [["source"], ["script"], ["garble_score"], ["duplicate_of"]],
+    "articles": [["source"], ["script"], ["garble_score"], ["duplicate_of"], ["extractor"]],
+    "llm_rejected": [["article_id"], ["reason"]],
     "sections": [["article_id"], ["kind"]],
     "sentences": [["article_id"], ["section_id"]],
     "claims": [["article_id"], ["type"], ["stance"], ["section"], ["subject"], ["rule"], ["type", "stance"], ["sentence_id"], ["extractor"]],
@@ -88,7 +103,8 @@ INDEXES = {
     "signals": [["article_id"], ["kind"], ["rule"], ["sentence_id"]],
 }
 # child tables first: the order rows of one article are deleted in
-CHILDREN = ["claim_laws", "procedure_steps", "faq", "article_fingerprints", "mentions", "signals", "edits", "claims", "sentences", "sections"]
+CHILDREN = ["claim_laws", "procedure_steps", "faq", "article_fingerprints", "llm_rejected", "mentions", "signals",
+            "edits", "claims", "sentences", "sections"]
 
 
 
