@@ -75,7 +75,10 @@ def ingest_cmd(paths: tuple[str, ...], db_path: str, jobs: int, max_bytes: int, 
         show = not quiet and (total or 0) > 1
         return tqdm(it, total=total, unit=unit, file=sys.stderr, disable=not show)
 
-    reader = name = gathered = None
+    from extract.claims import offline_extractor
+
+    reader = gathered = None
+    name = offline_extractor()  # an article whose claims another extractor made is read again
     if extractor == "llm":
         gathered, reader, name = _llm_reader(paths, db_path, max_bytes, progress, llm_model, llm_base_url,
                                              llm_api_key, llm_concurrency, llm_timeout, llm_retries, llm_responses,
