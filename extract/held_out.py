@@ -11,18 +11,22 @@ from .claims import ClaimModel, extract_claims
 from .document import build_document
 from .formats import read_articles
 from .scoring import Predicted, report, score_article
-from .train import examples, fit_model, load_gold
+from .train import examples, fit_model, load_gold, silver_examples
 
 
-def held_out_scores(corpus: Path, gold_paths: list[str], folds: int = 5, progress=None) -> dict:
-    """{'by_type': {type: {tp, fp, fn, p, r, f1}}, 'micro': {...}, 'stance_accuracy': x}."""
+def held_out_scores(corpus: Path, gold_paths: list[str], folds: int = 5, progress=None,
+                    silver: list[tuple[str, str, list[dict]]] | None = None) -> dict:
+    """{'by_type': {type: {tp, fp, fn, p, r, f1}}, 'micro': {...}, 'stance_accuracy': x}.
+    `silver` articles (name, text, a language model's claims) are fitted on in every fold,
+    never scored."""
     gold = load_gold(gold_paths)
-    exs = examples(corpus, gold)
+    exs = examples(corpus, gold, skip=frozenset(n for n, _, _ in silver or ()))
     articles = sorted({e.article for e in exs})
     fold_of = {a: i % folds for i, a in enumerate(articles)}
+    extra = silver_examples(silver or [])
     counts: Counter = Counter()
     for k in range(folds):
-        model, _ = fit_model([e for e in exs if fold_of[e.article] != k], folds)
+        model, _ = fit_model([e for e in exs if fold_of[e.article] != k] + extra, folds)
         if progress:
             progress()
         for name in (a for a in articles if fold_of[a] == k):

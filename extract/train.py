@@ -27,7 +27,7 @@ from sklearn.model_selection import GroupKFold
 from .claims_rules import TYPES
 from .document import build_document
 from .features import sentence_features
-from .formats import read_articles
+from .formats import Article, read_articles
 from .scoring import MIN_COVER, span_cover
 from .stance import stance_features
 
@@ -49,6 +49,7 @@ class Example:
     question: bool
     text: str = ""
     stance: str | None = None  # of the gold legality claim the sentence matches
+    silver: bool = False  # labelled by a language model's claims, not by an annotator: fitted on, never scored
 
 
 def load_gold(paths: list[str]) -> dict[str, list[dict]]:
@@ -61,24 +62,37 @@ def load_gold(paths: list[str]) -> dict[str, list[dict]]:
     return gold
 
 
-def examples(corpus: Path, gold: dict[str, list[dict]]) -> list[Example]:
+def examples(corpus: Path, gold: dict[str, list[dict]], skip: frozenset[str] = frozenset()) -> list[Example]:
+    """Every sentence of the corpus articles (but the `skip`ped names), labelled by the gold."""
     out = []
     for path in sorted(corpus.iterdir()):
-        if path.suffix != ".txt":
-            continue
-        doc = build_document(next(read_articles(path)))
-        golds = []
-        for g in gold.get(path.name, []):
-            start = doc.raw_text.find(g["evidence"])
-            if start >= 0:
-                golds.append((g["type"], (start, start + len(g["evidence"])), g.get("stance")))
-        for s, (feats, _, _) in zip(doc.sentences, sentence_features(doc.sentences)):
-            span = (s.raw_start, s.raw_end)
-            matched = [(t, stance) for t, g, stance in golds if span_cover(g, span) >= MIN_COVER]
-            stance = next((st for t, st in matched if t == "legality" and st), None)
-            out.append(Example(path.name, feats, {t for t, _ in matched}, s.text.rstrip().endswith(("?", "？")),
-                               s.text, stance))
+        if path.suffix == ".txt" and path.name not in skip:
+            out += article_examples(path.name, next(read_articles(path)), gold.get(path.name, []))
     return out
+
+
+def article_examples(name: str, article: Article, records: list[dict], silver: bool = False) -> list[Example]:
+    """The sentences of one article, each labelled with the types of the records (gold
+    lines, or a language model's claims as silver) whose evidence it covers."""
+    doc = build_document(article)
+    golds = []
+    for g in records:
+        start = doc.raw_text.find(g["evidence"])
+        if start >= 0:
+            golds.append((g["type"], (start, start + len(g["evidence"])), g.get("stance")))
+    out = []
+    for s, (feats, _, _) in zip(doc.sentences, sentence_features(doc.sentences)):
+        span = (s.raw_start, s.raw_end)
+        matched = [(t, stance) for t, g, stance in golds if span_cover(g, span) >= MIN_COVER]
+        stance = next((st for t, st in matched if t == "legality" and st), None)
+        out.append(Example(name, feats, {t for t, _ in matched}, s.text.rstrip().endswith(("?", "？")),
+                           s.text, stance, silver))
+    return out
+
+
+def silver_examples(silver: list[tuple[str, str, list[dict]]]) -> list[Example]:
+    """Examples of (name, text, claims as gold-like records) read by a language model."""
+    return [e for name, text, records in silver for e in article_examples(name, Article(name, text), records, True)]
 
 
 def _f1(y: np.ndarray, pred: np.ndarray) -> float:
@@ -86,10 +100,12 @@ def _f1(y: np.ndarray, pred: np.ndarray) -> float:
     return 2 * tp / max(1.0, float(y.sum() + pred.sum()))
 
 
-def data_hash(corpus: Path, gold_paths: list[str]) -> str:
+def data_hash(corpus: Path, gold_paths: list[str], silver: list | None = None) -> str:
     """sha256 of the annotated data a model is fitted on: the gold files and the texts
-    of the corpus articles they annotate."""
+    of the corpus articles they annotate, and the silver articles with their claims."""
     h = hashlib.sha256()
+    if silver:
+        h.update(json.dumps(silver, ensure_ascii=False, sort_keys=True).encode("utf-8"))
     gold = load_gold(gold_paths)
     for path in sorted(gold_paths):
         h.update(Path(path).read_bytes())
@@ -99,11 +115,15 @@ def data_hash(corpus: Path, gold_paths: list[str]) -> str:
     return h.hexdigest()
 
 
-def train(corpus: Path, gold_paths: list[str], folds: int = 5, progress: Callable | None = None) -> tuple[dict, dict]:
+def train(corpus: Path, gold_paths: list[str], folds: int = 5, progress: Callable | None = None,
+          silver: list[tuple[str, str, list[dict]]] | None = None) -> tuple[dict, dict]:
     """(model document for claim_weights.yml, cross-validated F1 per type and over all
-    types, `all`, and stance accuracy) fitted on the annotated articles of `corpus`."""
-    model, report = fit_model(examples(corpus, load_gold(gold_paths)), folds, progress)
-    model["data_sha256"] = data_hash(corpus, gold_paths)
+    types, `all`, and stance accuracy) fitted on the annotated articles of `corpus`, and on
+    `silver` articles (name, text, a language model's claims) if given: always in the
+    training folds, never scored."""
+    exs = examples(corpus, load_gold(gold_paths), skip=frozenset(n for n, _, _ in silver or ()))
+    model, report = fit_model(exs + silver_examples(silver or []), folds, progress)
+    model["data_sha256"] = data_hash(corpus, gold_paths, silver)
     model["cross_validated"] = report
     model["version"] = model_version(model)
     return model, report
@@ -121,12 +141,14 @@ def _usable(exs: list[Example]) -> list[Example]:
 
 
 def _fold_ids(exs: list[Example], folds: int) -> np.ndarray:
-    """A fold per article (GroupKFold: whole articles out)."""
-    groups = [e.article for e in exs]
+    """A fold per article (GroupKFold: whole articles out); silver examples -1: in every
+    training fold, in no test fold."""
+    scored = [i for i, e in enumerate(exs) if not e.silver]
+    groups = [exs[i].article for i in scored]
     folds = max(2, min(folds, len(set(groups))))
-    ids = np.zeros(len(exs), dtype=int)
-    for k, (_, test) in enumerate(GroupKFold(folds).split(exs, groups=groups)):
-        ids[test] = k
+    ids = np.full(len(exs), -1, dtype=int)
+    for k, (_, test) in enumerate(GroupKFold(folds).split(scored, groups=groups)):
+        ids[np.array(scored)[test]] = k
     return ids
 
 
@@ -143,18 +165,21 @@ def fit_model(exs: list[Example], folds: int = 5, progress: Callable | None = No
     Y = np.array([[t in e.labels for t in TYPES] for e in exs])
     fold = _fold_ids(exs, folds)
     held_out = np.zeros(Y.shape)
-    for k in sorted(set(fold)):
+    for k in sorted(set(fold) - {-1}):
         for j in range(len(TYPES)):
             if Y[fold != k, j].any() and not Y[fold != k, j].all():
                 held_out[fold == k, j] = _fit_type(X[fold != k], Y[fold != k, j]).decision_function(X[fold == k])
         if progress:
             progress()
-    calibration = [_platt(held_out[:, j], Y[:, j]) for j in range(len(TYPES))]
+    # calibration, thresholds and figures from the annotated (scored) sentences only
+    scored = fold >= 0
+    held_out, Ys = held_out[scored], Y[scored]
+    calibration = [_platt(held_out[:, j], Ys[:, j]) for j in range(len(TYPES))]
     probs = np.column_stack([1 / (1 + np.exp(-(a * held_out[:, j] + b))) for j, (a, b) in enumerate(calibration)])
     grid = np.arange(0.1, 0.81, 0.025)
-    thresholds = np.array([grid[int(np.argmax([_f1(Y[:, j], probs[:, j] >= t) for t in grid]))]
+    thresholds = np.array([grid[int(np.argmax([_f1(Ys[:, j], probs[:, j] >= t) for t in grid]))]
                            for j in range(len(TYPES))])
-    ratio = _second_type_ratio(probs, thresholds, Y)
+    ratio = _second_type_ratio(probs, thresholds, Ys)
     predicted = _predict(probs, thresholds, ratio)
     names = vec.get_feature_names_out()
     model: dict = {"format": MODEL_FORMAT, "second_type_min_ratio": ratio}
@@ -166,8 +191,8 @@ def fit_model(exs: list[Example], folds: int = 5, progress: Callable | None = No
         model[type_] = {"bias": round(float(a * fitted.intercept_[0] + b), 4),
                         "threshold": round(float(thresholds[j]), 3),
                         "weights": {n: round(float(v), 4) for n, v in zip(names, w) if abs(v) >= WEIGHT_MIN}}
-        report[type_] = {"cv_f1": round(_f1(Y[:, j], predicted[:, j]), 3), "positives": int(Y[:, j].sum())}
-    report["all"] = {"cv_f1": round(_f1(Y.ravel(), predicted.ravel()), 3), "positives": int(Y.sum())}
+        report[type_] = {"cv_f1": round(_f1(Ys[:, j], predicted[:, j]), 3), "positives": int(Ys[:, j].sum())}
+    report["all"] = {"cv_f1": round(_f1(Ys.ravel(), predicted.ravel()), 3), "positives": int(Ys.sum())}
     model["stance"], report["stance"] = fit_stance(exs, folds)
     return model, report
 
@@ -199,7 +224,7 @@ def fit_stance(exs: list[Example], folds: int = 5) -> tuple[dict | None, dict]:
     y = np.array([e.stance for e in legal])
     fold = _fold_ids(legal, folds)
     right = 0
-    for k in sorted(set(fold)):
+    for k in sorted(set(fold) - {-1}):
         if len(set(y[fold != k])) < 2:
             continue
         right += int((_fit_stance(X[fold != k], y[fold != k]).predict(X[fold == k]) == y[fold == k]).sum())
@@ -214,7 +239,8 @@ def fit_stance(exs: list[Example], folds: int = 5) -> tuple[dict | None, dict]:
             weights[str(name)] = ws
     document = {"classes": classes, "bias": {c: round(float(b), 4) for c, b in zip(classes, bias)},
                 "weights": weights}
-    return document, {"cv_accuracy": round(right / len(legal), 3), "examples": len(legal)}
+    scored = int((fold >= 0).sum())
+    return document, {"cv_accuracy": round(right / scored, 3) if scored else None, "examples": scored}
 
 
 def _predict(p: np.ndarray, thresholds: np.ndarray, ratio: float) -> np.ndarray:

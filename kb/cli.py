@@ -245,19 +245,32 @@ def _print_confusions(mistakes: list, n: int) -> None:
 @click.option("--write/--dry-run", default=False, help="write extract/data/claim_weights.yml (default: a dry run)")
 @click.option("--held-out", is_flag=True,
               help="also score claims of held-out articles the way eval/score.py does (fits once per fold)")
-def train_claims(gold: tuple[str, ...], corpus: str, folds: int, write: bool, held_out: bool) -> None:
+@click.option("--silver", "silver_db", type=click.Path(dir_okay=False), default=None,
+              help="also fit on the language model's claims in this database (articles not in the gold)")
+def train_claims(gold: tuple[str, ...], corpus: str, folds: int, write: bool, held_out: bool,
+                 silver_db: str | None) -> None:
     """Fit the claim model (types and stance) on annotated articles; print its
     cross-validated figures. Writes the model only with --write."""
     from tqdm import tqdm
 
     from extract.claims_rules import TYPES, WEIGHTS
-    from extract.train import train, write_weights
+    from extract.train import load_gold, train, write_weights
 
+    silver = None
+    if silver_db:
+        from .store.silver import silver_articles
+
+        try:
+            silver = silver_articles(silver_db, leave_out=set(load_gold(list(gold))))
+        except FileNotFoundError as exc:
+            raise click.ClickException(str(exc))
+        click.echo(f"silver: {len(silver)} articles, {sum(len(r) for _, _, r in silver)} claims of a language model "
+                   f"from {silver_db} (fitted on in every fold, never scored)")
     if held_out:
-        _print_held_out_scores(Path(corpus), list(gold), folds)
+        _print_held_out_scores(Path(corpus), list(gold), folds, silver)
 
     with tqdm(total=folds, desc="fitting (folds)", unit="fold", disable=None, leave=False) as bar:
-        model, report = train(Path(corpus), list(gold), folds=folds, progress=bar.update)
+        model, report = train(Path(corpus), list(gold), folds=folds, progress=bar.update, silver=silver)
     for type_ in TYPES:
         r = report[type_]
         click.echo(f"{type_:<11} cross-validated F1 {r['cv_f1']:.3f}  ({r['positives']} annotated sentence types)")
@@ -275,13 +288,13 @@ def train_claims(gold: tuple[str, ...], corpus: str, folds: int, write: bool, he
         click.echo("dry run: nothing written (--write writes the model)")
 
 
-def _print_held_out_scores(corpus: Path, gold: list[str], folds: int) -> None:
+def _print_held_out_scores(corpus: Path, gold: list[str], folds: int, silver: list | None = None) -> None:
     from tqdm import tqdm
 
     from extract.held_out import held_out_scores
 
     with tqdm(total=folds, desc="held-out articles (folds)", unit="fold", disable=None, leave=False) as bar:
-        report = held_out_scores(corpus, gold, folds, progress=bar.update)
+        report = held_out_scores(corpus, gold, folds, progress=bar.update, silver=silver)
     click.echo(f"claims of held-out articles ({folds} folds by article), scored like eval/score.py:")
     click.echo(f"{'type':<11} {'P':>6} {'R':>6} {'F1':>6} {'tp':>5} {'fp':>5} {'fn':>5}")
     for name, r in [*report["by_type"].items(), ("micro", report["micro"])]:

@@ -335,3 +335,32 @@ def test_a_traditional_quote_is_found_in_simplified_text():
 @pytest.mark.parametrize("quote", ["银行可以随意上门催收", "信用卡…违法…银行", ""])
 def test_words_that_are_not_there_are_not_found(quote):
     assert find_quote("银行委托第三方机构进行催收,但不得违法。", quote) is None
+
+
+# --- teaching the offline model --------------------------------------------------------------
+
+def test_train_claims_fits_on_silver_claims_and_scores_only_the_gold(tmp_path):
+    """The language model's claims of articles nobody annotated are training data for the
+    offline model; the articles scored are still only the annotated ones."""
+    db = tmp_path / "silver.db"
+    assert ingest_llm(FEW, db, None, "--llm-responses", RESPONSES).exit_code == 0
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    seeds = ROOT / "tests" / "gold" / "seeds.jsonl"
+    for name in {json.loads(line)["article"] for line in seeds.read_text(encoding="utf-8").splitlines()}:
+        (corpus / name).write_bytes((CORPUS / name).read_bytes())
+
+    def held_out(*extra):
+        result = run("train-claims", seeds, "--corpus", corpus, "--folds", "2", "--held-out", "--dry-run", *extra)
+        assert result.exit_code == 0, result.output
+        rows = {line.split()[0]: line.split() for line in result.output.splitlines()
+                if line.split() and line.split()[0] in ("micro",)}
+        return result.output, int(rows["micro"][-3]) + int(rows["micro"][-1])  # tp + fn: the gold claims scored
+
+    plain, gold_claims = held_out()
+    with_silver, gold_claims_silver = held_out("--silver", db)
+    # A000 is annotated: its model-read claims are left out; the two h-articles are silver
+    assert "silver: 2 articles" in with_silver
+    assert gold_claims_silver == gold_claims  # the same gold claims scored, no silver one
+    hashes = [line.split()[-1] for line in (plain + with_silver).splitlines() if line.startswith("model ")]
+    assert hashes[0] != hashes[1]  # the data hash names the silver data too
