@@ -10,7 +10,7 @@ from typing import Callable, Iterable, Mapping
 
 from extract import InputError
 from extract.formats import MAX_BYTES
-from extract.llm.answers import extractor_name
+from extract.llm.answers import AnswerError, extractor_name, parse_answer
 
 from ..store.articles import stored_articles
 from ..store.schema import open_db
@@ -83,12 +83,22 @@ def _from_file(request, responses) -> Answer:
     return Answer(request, got, None, usage.get("prompt_tokens") or 0, usage.get("completion_tokens") or 0)
 
 
+def _unreadable(body: dict) -> str | None:
+    """What makes an answer unusable as a whole (not JSON, cut off, a refusal ...), or None."""
+    try:
+        parse_answer(body)
+    except AnswerError as exc:
+        return str(exc)
+    return None
+
+
 def _take(db, out: Gathered, answer: Answer) -> None:
     out.sent += 1
     cid = answer.request.custom_id
-    if answer.body is None:
+    error = answer.error if answer.body is None else _unreadable(answer.body)
+    if error:  # not kept: the next run asks again
         out.failed += 1
-        out.answers[cid] = answer.error
+        out.answers[cid] = error
         return
     store_answer(db, out.model, cid, answer.body, answer.prompt_tokens, answer.completion_tokens)
     out.answers[cid] = answer.body
