@@ -158,12 +158,20 @@ def _report_llm_run(db_path: str, gathered, summary) -> None:
 
 
 @cli.command()
-@click.argument("db_path", default=DEFAULT_DB, type=click.Path(exists=True, dir_okay=False))
+@click.argument("db_arg", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--db", "db_option", default=None, type=click.Path(exists=True, dir_okay=False),
+              help=f"the database to serve, as for every command [default: {DEFAULT_DB}]")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True)
 @click.option("--immutable", is_flag=True, help="serve a frozen copy for publishing")
-def serve(db_path: str, host: str, port: int, immutable: bool) -> None:
-    """Serve the knowledge base with Datasette (read-only) on HOST:PORT."""
+def serve(db_arg: str | None, db_option: str | None, host: str, port: int, immutable: bool) -> None:
+    """Serve the knowledge base with Datasette (read-only) on HOST:PORT: `kb serve --db
+    research.db`, or `kb serve research.db`. Any file name: the plugin finds it by its tables."""
+    if db_arg and db_option and db_arg != db_option:
+        raise click.UsageError("give the database once: as --db or as the argument")
+    db_path = db_option or db_arg or DEFAULT_DB
+    if not Path(db_path).is_file():
+        raise click.ClickException(f"{db_path}: no such database (run kb ingest first)")
     args = [sys.executable, "-m", "datasette", "serve", "--host", host, "--port", str(port),
             "--setting", "sql_time_limit_ms", "3000",
             # suggesting facets runs ~50 queries on every table page: 0.4 s a search at 240k claims
@@ -317,10 +325,11 @@ def graph_cmd(rebuild: bool, metrics: bool, db_path: str, jobs: int) -> None:
     nodes added since are recomputed by --rebuild or --metrics."""
     import time
 
-    from .graph.build import rebuild as rebuild_graph, update_metrics
+    from .graph.build import graph_state, rebuild as rebuild_graph, update_metrics
 
     if not (rebuild or metrics):
-        raise click.UsageError("nothing to do: pass --rebuild or --metrics")
+        _print_graph_state(db_path, graph_state(db_path))
+        return
     start = time.perf_counter()
     if rebuild:
         counts = rebuild_graph(db_path, jobs)
@@ -334,6 +343,18 @@ def graph_cmd(rebuild: bool, metrics: bool, db_path: str, jobs: int) -> None:
         detail = ", ".join(f"{k} {v}" for k, v in counts[what].items())
         click.echo(f"{what}: {total} ({detail})")
     click.echo(f"graph {'rebuilt' if rebuild else 'metrics computed'} in {time.perf_counter() - start:.2f}s")
+
+
+def _print_graph_state(db_path: str, state: dict | None) -> None:
+    if state is None:
+        click.echo(f"{db_path}: no graph yet (kb ingest builds it; kb graph --rebuild builds it again)")
+        return
+    for what in ("nodes", "edges"):
+        detail = ", ".join(f"{k} {v}" for k, v in state[what].items())
+        click.echo(f"{what}: {sum(state[what].values())} ({detail})")
+    for key, value in state["state"].items():
+        click.echo(f"{key}: {value}")
+    click.echo("graph is current" if state["current"] else "graph was built by other code: kb graph --rebuild")
 
 
 @cli.group(name="llm")

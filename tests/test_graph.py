@@ -229,11 +229,6 @@ def test_export_to_stdout_as_json(graph_db):
     assert data["multigraph"] and data["directed"] and data["nodes"] and data["edges"]
 
 
-def test_graph_without_rebuild_flag_is_a_usage_error(graph_db):
-    result = CliRunner().invoke(cli, ["graph", "--db", str(graph_db[0])])
-    assert result.exit_code != 0
-
-
 def expected_targets(q, kind: str) -> dict[int, int]:
     """claim id → the claim its contradicts or supports edge should point to, by the
     definition, brute force over all pairs: the earliest earlier legality claim about the

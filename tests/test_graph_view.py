@@ -26,7 +26,7 @@ def test_neighbourhood_page_draws_the_node_and_its_neighbours(get, node):
 
 def test_claim_page_links_to_its_graph_view(get):
     r = get("/-/claim/1")
-    assert 'href="/-/graph?node=claim:1"' in r.text
+    assert 'href="/-/graph?node=claim:1&amp;db=kb"' in r.text
     assert get("/-/graph", node="claim:1").status_code == 200
 
 

@@ -19,7 +19,7 @@ def test_page_shows_raw_sentence_highlighted_and_clean_text(kb_path, db):
 
 def test_claims_table_links_to_the_provenance_page(kb_path):
     r = datasette_get(kb_path)("/kb/claims", _size="3")
-    assert 'href="/-/claim/1"' in r.text
+    assert 'href="/-/claim/1?db=kb"' in r.text
 
 
 def test_article_text_is_escaped():

@@ -316,3 +316,17 @@ def counts(db: sqlite_utils.Database) -> dict:
     """Stored nodes and edges by kind."""
     return {table: dict(_q(db, f"select kind, count(*) from [{table}] group by kind order by kind"))
             for table in ("nodes", "edges")}
+
+
+def graph_state(db_path: str) -> dict | None:
+    """The stored graph's counts and state (graph_state rows), None when there is none."""
+    from .schema import is_current
+
+    db = sqlite_utils.Database(db_path)
+    try:
+        if "nodes" not in db.table_names() or "graph_state" not in db.table_names():
+            return None
+        state = dict(_q(db, "select key, value from graph_state order by key"))
+        return {**counts(db), "state": state, "current": is_current(db)}
+    finally:
+        db.close()

@@ -6,12 +6,14 @@ through jieba_query(), and for the table search box by rewriting `_search` befor
 Datasette sees it, so 委外催收 (or 委外催收 typed in traditional script) searches 委外 催收."""
 from __future__ import annotations
 
+from html import escape
 from urllib.parse import parse_qsl, quote, urlencode
 
 from datasette import Response, hookimpl
 
 from kb.store.search_text import segment_query, segment_text, segment_words
 
+from .databases import kb_database, metadata_for
 from .graph_view import MAX_NEIGHBOURS, neighbourhood, render_page
 from .provenance import render_claim
 from .retry import fetch_again, is_retryable
@@ -30,6 +32,8 @@ def rewrite_search(query_string: bytes) -> bytes:
     if not any(k == "_search" or k.startswith("_search_") for k, _ in pairs):
         return query_string
     out = [(k, segment_words(v) if k == "_search" or k.startswith("_search_") else v) for k, v in pairs]
+    # a search without words (empty, punctuation only) is no search: FTS5 refuses an empty query
+    out = [(k, v) for k, v in out if v or not (k == "_search" or k.startswith("_search_"))]
     return urlencode(out).encode("ascii")
 
 
@@ -46,8 +50,22 @@ def asgi_wrapper(datasette):
     return wrap
 
 
+@hookimpl
+def get_metadata(datasette, key, database, table):
+    # metadata.yml describes a knowledge base under the name `kb`: every one served gets it
+    return metadata_for(datasette)
+
+
+def _missing_database(request) -> Response:
+    name = request.args.get("db")
+    what = f"no knowledge base called {name!r} is served" if name else "no knowledge base is served"
+    return Response.html(f"<p>{escape(what)}</p>", status=404)
+
+
 async def claim_page(datasette, request):
-    db = datasette.get_database("kb")
+    db = kb_database(datasette, request.args.get("db"))
+    if db is None:
+        return _missing_database(request)
     claim_id = request.url_vars["claim_id"]
     rows = (await db.execute(
         "select c.*, a.raw_text, a.title from claims c join articles a on a.id = c.article_id where c.id = ?",
@@ -55,12 +73,14 @@ async def claim_page(datasette, request):
     if not rows:
         return Response.html("<p>No such claim</p>", status=404)
     row = dict(rows[0])
-    return Response.html(render_claim(row, row.pop("raw_text")))
+    return Response.html(render_claim(row, row.pop("raw_text"), db.name))
 
 
 async def graph_page(datasette, request):
     center = request.args.get("node", "")
-    db = datasette.get_database("kb")
+    db = kb_database(datasette, request.args.get("db"))
+    if db is None:
+        return _missing_database(request)
     if "edges" not in await db.table_names():
         return Response.html("<p>No graph yet: run <code>kb graph --rebuild</code>.</p>", status=404)
     edges = (await db.execute(
@@ -72,7 +92,7 @@ async def graph_page(datasette, request):
         f"select id, kind, label from nodes where id in ({placeholders})", list(ids))).rows}
     if center not in nodes:
         return Response.html("<p>No such node</p>", status=404)
-    return Response.html(render_page(center, neighbourhood(center, nodes, [tuple(r) for r in edges])))
+    return Response.html(render_page(center, neighbourhood(center, nodes, [tuple(r) for r in edges]), db.name))
 
 
 @hookimpl
@@ -88,19 +108,31 @@ def register_routes():
     return [(r"^/-/claim/(?P<claim_id>\d+)$", claim_page), (r"^/-/graph$", graph_page)]
 
 
+def _claim_id(row, table: str | None) -> int | None:
+    """The claim a row of a claims table, view or canned query (column claim_id) shows."""
+    keys = row.keys() if hasattr(row, "keys") else ()
+    if table in ("claims", "claims_with_articles") and "id" in keys:
+        return int(row["id"])
+    if "claim_id" in keys and isinstance(row["claim_id"], int):
+        return row["claim_id"]
+    return None
+
+
 # (table, column) → graph node of the row, for a link to its graph view
 GRAPH_LINKS = {("laws", "name"): "law:{id}", ("entities", "name"): "entity:{id}", ("nodes", "label"): "{id}"}
 
 
 @hookimpl
-def render_cell(row, value, column, table):
+def render_cell(row, value, column, table, database):
     # escaped throughout: article text is untrusted
-    from markupsafe import Markup, escape
+    from markupsafe import Markup
 
-    if table in ("claims", "claims_with_articles") and column == "text" and isinstance(value, str):
-        return Markup('<a href="/-/claim/{}" title="see it in the raw article">{}</a>').format(int(row["id"]), escape(value))
+    claim_id = _claim_id(row, table)
+    if claim_id is not None and column in ("text", "claim_id") and value is not None:
+        return Markup('<a href="/-/claim/{}?db={}" title="see it in the raw article">{}</a>').format(
+            claim_id, quote(database), value)
     node = GRAPH_LINKS.get((table, column))
     if node and isinstance(value, str):
-        return Markup('{} <a href="/-/graph?node={}">graph</a>').format(
-            escape(value), quote(node.format(id=row["id"])))
+        return Markup('{} <a href="/-/graph?node={}&amp;db={}">graph</a>').format(
+            value, quote(node.format(id=row["id"])), quote(database))
     return None

@@ -22,7 +22,7 @@ def neighbourhood(center: str, nodes: dict[str, dict], edges: list[tuple[str, st
     return g
 
 
-def render_svg(center: str, g: nx.MultiDiGraph) -> str:
+def render_svg(center: str, g: nx.MultiDiGraph, database: str = "kb") -> str:
     pos = nx.spring_layout(nx.Graph(g), seed=1, center=(0, 0)) if len(g) > 1 else {center: (0.0, 0.0)}
     scale = SIZE / 2 - 90
 
@@ -39,14 +39,14 @@ def render_svg(center: str, g: nx.MultiDiGraph) -> str:
         x, y = xy(node)
         label = (a.get("label") or node)[:18]
         r = 12 if node == center else 8
-        parts.append(f'<a href="/-/graph?node={quote(node)}"><circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" '
+        parts.append(f'<a href="/-/graph?node={quote(node)}&amp;db={quote(database)}"><circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" '
                      f'fill="{COLOURS.get(a.get("kind"), "#999")}"><title>{escape(a.get("label") or node)}</title>'
                      f'</circle><text x="{x + 10:.1f}" y="{y + 4:.1f}">{escape(label)}</text></a>')
     parts.append("</svg>")
     return "".join(parts)
 
 
-def render_page(center: str, g: nx.MultiDiGraph) -> str:
+def render_page(center: str, g: nx.MultiDiGraph, database: str = "kb") -> str:
     label = g.nodes[center].get("label", center) if center in g else center
     legend = " ".join(f'<span style="color:{c}">●</span> {k}' for k, c in COLOURS.items())
     return ("<!DOCTYPE html><html lang=\"zh\"><head><meta charset=\"utf-8\">"
@@ -54,4 +54,4 @@ def render_page(center: str, g: nx.MultiDiGraph) -> str:
             "body{font-family:'Noto Sans CJK SC','Noto Sans SC',sans-serif;margin:1.5em}"
             "svg text{font-size:11px} svg text.edge{fill:#999;font-size:9px}</style></head><body>"
             f"<h1>{escape(label[:80])}</h1><p>{escape(center)} · {g.number_of_nodes()} nodes, "
-            f"{g.number_of_edges()} edges · {legend}</p>{render_svg(center, g)}</body></html>")
+            f"{g.number_of_edges()} edges · {legend}</p>{render_svg(center, g, database)}</body></html>")

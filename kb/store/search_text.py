@@ -8,6 +8,7 @@ from functools import lru_cache
 import rjieba
 
 from extract.clean.script import simplified_lines, to_simplified
+from extract.rules import load_data
 
 _WORD = re.compile(r"\w")
 
@@ -36,11 +37,21 @@ def segment_lines(texts: list[str]) -> list[str]:
     return [_words(t) for t in simplified_lines(texts)]
 
 
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    return frozenset(load_data("search.yml")["stop_words"])
+
+
 def segment_words(query: str | None) -> str:
-    """A typed query as simplified words separated by spaces: 委外催收 → 委外 催收."""
-    return " ".join(w for part in (query or "").split() for w in rjieba.cut(to_simplified(part)) if _WORD.search(w))
+    """A typed query as simplified words separated by spaces, particles left out:
+    委外催收合法吗 → 委外 催收 合法. Punctuation and FTS syntax (quotes, *, -, parentheses)
+    are not words; AND, OR and NEAR are words like any other."""
+    words = [w for part in (query or "").split() for w in rjieba.cut(to_simplified(part)) if _WORD.search(w)]
+    content = [w for w in words if w not in _stop_words()]
+    return " ".join(content or words)
 
 
 def segment_query(query: str | None) -> str:
-    """An FTS5 query: every word of the query must occur (words are quoted)."""
-    return " ".join('"' + w.replace('"', "") + '"' for w in segment_words(query).split())
+    """An FTS5 query that never is a syntax error: every word of the query must occur,
+    each quoted; a query without words matches nothing."""
+    return " ".join('"' + w.replace('"', "") + '"' for w in segment_words(query).split()) or '""'
