@@ -1,5 +1,7 @@
-"""A researcher's path in a real headless Chromium against `kb serve`: home page, search
-催收, open a claim, open its graph view. Screenshots go to test-output/browser/."""
+"""A researcher's path in a real headless Chromium against `kb serve --db research.db` (any
+file name: the plugin finds the knowledge base by its tables): home page, search 催收, an
+empty search, open a claim, read its article with the claims marked, open its graph view.
+Screenshots go to test-output/browser/."""
 from __future__ import annotations
 
 import shutil
@@ -9,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, free_port, wait_for
+from conftest import ROOT, copy_db, free_port, wait_for
 
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -20,9 +22,10 @@ pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
 
 
 @pytest.fixture(scope="module")
-def server(graph_kb_path):
+def server(graph_kb_path, tmp_path_factory):
+    research = copy_db(graph_kb_path, tmp_path_factory.mktemp("served") / "research.db")
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "kb", "serve", str(graph_kb_path), "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "kb", "serve", "--db", str(research), "--port", str(port)],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -75,7 +78,7 @@ def test_home_search_claim_and_graph_view(server, browser):
     assert cjk_font_renders(browser)
     shot(browser, "1-home")
 
-    browser.get(server + "/kb/claims")
+    browser.get(server + "/research/claims")
     box = browser.find_element(By.CSS_SELECTOR, "input[name=_search]")
     box.send_keys("催收")
     box.submit()
@@ -87,10 +90,26 @@ def test_home_search_claim_and_graph_view(server, browser):
     assert all("催收" in a.text for a in links)
     shot(browser, "2-search-催收")
 
+    browser.get(server + "/research/search_claims?q=")
+    assert browser.find_elements(By.CSS_SELECTOR, "input[name=q]")  # the form again, no error
+    assert "message-error" not in browser.page_source and "syntax error" not in browser.page_source
+    shot(browser, "2b-empty-search")
+    browser.back()
+
+    links = browser.find_elements(By.CSS_SELECTOR, "a[href^='/-/claim/']")
     links[0].click()
     WebDriverWait(browser, 20).until(lambda b: b.find_elements(By.TAG_NAME, "mark"))
     assert browser.find_element(By.TAG_NAME, "mark").text
     shot(browser, "3-claim")
+
+    claim_url = browser.current_url
+    browser.find_element(By.CSS_SELECTOR, "a[href^='/-/article/']").click()
+    WebDriverWait(browser, 20).until(lambda b: b.find_elements(By.CSS_SELECTOR, "a.claim[href^='/-/claim/']"))
+    marks = browser.find_elements(By.CSS_SELECTOR, ".article a.claim")
+    assert len(marks) > 1 and all(m.text for m in marks[:5])
+    assert cjk_font_renders(browser)
+    shot(browser, "3b-article-reader")
+    browser.get(claim_url)
 
     browser.find_element(By.LINK_TEXT, "graph view").click()
     WebDriverWait(browser, 20).until(lambda b: "/-/graph" in b.current_url)

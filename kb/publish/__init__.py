@@ -6,16 +6,14 @@ through jieba_query(), and for the table search box by rewriting `_search` befor
 Datasette sees it, so 委外催收 (or 委外催收 typed in traditional script) searches 委外 催收."""
 from __future__ import annotations
 
-from html import escape
 from urllib.parse import parse_qsl, quote, urlencode
 
 from datasette import Response, hookimpl
 
 from kb.store.search_text import segment_query, segment_text, segment_words
 
-from .databases import kb_database, metadata_for
-from .graph_view import MAX_NEIGHBOURS, neighbourhood, render_page
-from .provenance import render_claim
+from .databases import kb_database_names, metadata_for
+from .pages import article_page, claim_page, graph_page
 from .retry import fetch_again, is_retryable
 
 
@@ -56,45 +54,6 @@ def get_metadata(datasette, key, database, table):
     return metadata_for(datasette)
 
 
-def _missing_database(request) -> Response:
-    name = request.args.get("db")
-    what = f"no knowledge base called {name!r} is served" if name else "no knowledge base is served"
-    return Response.html(f"<p>{escape(what)}</p>", status=404)
-
-
-async def claim_page(datasette, request):
-    db = kb_database(datasette, request.args.get("db"))
-    if db is None:
-        return _missing_database(request)
-    claim_id = request.url_vars["claim_id"]
-    rows = (await db.execute(
-        "select c.*, a.raw_text, a.title from claims c join articles a on a.id = c.article_id where c.id = ?",
-        [claim_id])).rows
-    if not rows:
-        return Response.html("<p>No such claim</p>", status=404)
-    row = dict(rows[0])
-    return Response.html(render_claim(row, row.pop("raw_text"), db.name))
-
-
-async def graph_page(datasette, request):
-    center = request.args.get("node", "")
-    db = kb_database(datasette, request.args.get("db"))
-    if db is None:
-        return _missing_database(request)
-    if "edges" not in await db.table_names():
-        return Response.html("<p>No graph yet: run <code>kb graph --rebuild</code>.</p>", status=404)
-    edges = (await db.execute(
-        "select source, target, kind from edges where source = :n or target = :n limit :m",
-        {"n": center, "m": MAX_NEIGHBOURS})).rows
-    ids = {center} | {r[0] for r in edges} | {r[1] for r in edges}
-    placeholders = ", ".join("?" * len(ids))
-    nodes = {r["id"]: {"kind": r["kind"], "label": r["label"]} for r in (await db.execute(
-        f"select id, kind, label from nodes where id in ({placeholders})", list(ids))).rows}
-    if center not in nodes:
-        return Response.html("<p>No such node</p>", status=404)
-    return Response.html(render_page(center, neighbourhood(center, nodes, [tuple(r) for r in edges]), db.name))
-
-
 @hookimpl
 def handle_exception(datasette, request, exception):
     # a query that met a schema change of kb ingest or kb graph --rebuild: tried once more
@@ -105,7 +64,16 @@ def handle_exception(datasette, request, exception):
 
 @hookimpl
 def register_routes():
-    return [(r"^/-/claim/(?P<claim_id>\d+)$", claim_page), (r"^/-/graph$", graph_page)]
+    return [(r"^/-/claim/(?P<claim_id>\d+)$", claim_page), (r"^/-/article/(?P<article_id>[0-9a-f]+)$", article_page),
+            (r"^/-/graph$", graph_page), (r"^/-/search$", search_page)]
+
+
+async def search_page(datasette, request):
+    """/-/search?q=...: the search_claims canned query of the first knowledge base."""
+    names = kb_database_names(datasette)
+    if not names:
+        return Response.html("<p>no knowledge base is served</p>", status=404)
+    return Response.redirect(f"/{quote(names[0])}/search_claims?" + urlencode({"q": request.args.get("q", "")}))
 
 
 def _claim_id(row, table: str | None) -> int | None:
