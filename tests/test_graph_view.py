@@ -1,5 +1,5 @@
-"""The graph view: a node's neighbourhood drawn as SVG on the server (no CDN), linked
-from the claim provenance page."""
+"""The graph view: a node's neighbourhood as data (/-/graph.json) drawn by the vendored
+Cytoscape.js (no CDN), linked from claim, subject, law and entity pages."""
 from __future__ import annotations
 
 import re
@@ -15,13 +15,35 @@ def get(graph_kb_path):
 
 
 @pytest.mark.parametrize("node", ["subject:上门催收", "law:中华人民共和国民事诉讼法", "entity:organisation:微粒贷"])
-def test_neighbourhood_page_draws_the_node_and_its_neighbours(get, node):
-    r = get("/-/graph", node=node)
+def test_neighbourhood_data_holds_the_node_and_its_neighbours(get, node):
+    r = get("/-/graph.json", node=node)
     assert r.status_code == 200
-    svg = r.text[r.text.index("<svg"):]
-    assert len(re.findall("<circle", svg)) > 1
-    assert "<line" in svg
-    assert "<script" not in r.text and "http" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    data = r.json()
+    ids = {n["id"] for n in data["nodes"]}
+    assert node in ids and len(ids) > 1
+    assert all(e["source"] in ids and e["target"] in ids and e["kind"] for e in data["edges"])
+    assert data["shown_edges"] == len(data["edges"]) <= data["total_edges"]
+
+
+def test_a_large_neighbourhood_says_how_much_is_shown(get):
+    full = get("/-/graph.json", node="subject:上门催收", limit="2000").json()
+    cut = get("/-/graph.json", node="subject:上门催收", limit="5").json()
+    assert cut["shown_edges"] == 5 and cut["total_edges"] == full["total_edges"] > 5
+    deeper = get("/-/graph.json", node="subject:上门催收", depth="2", limit="2000").json()
+    assert deeper["total_edges"] > full["total_edges"]  # the neighbours' edges too
+    claims_only = get("/-/graph.json", node="subject:上门催收", kinds="claim").json()
+    assert {n["kind"] for n in claims_only["nodes"]} == {"subject", "claim"}
+
+
+def test_the_graph_page_uses_the_vendored_library(get):
+    page = get("/-/graph", node="claim:1")
+    assert page.status_code == 200
+    scripts = re.findall(r'<script src="([^"]+)"', page.text)
+    assert any(s.endswith("/cytoscape.min.js") for s in scripts)
+    assert all(s.startswith("/") for s in scripts)  # nothing from a CDN
+    for s in scripts:
+        assert get(s).status_code == 200
+    assert 'class="ft"' in page.text  # Datasette's layout
 
 
 def test_claim_page_links_to_its_graph_view(get):
@@ -34,7 +56,7 @@ def test_unknown_node_is_404(get):
     assert get("/-/graph", node="claim:999999").status_code == 404
 
 
-@pytest.mark.parametrize("table", ["laws", "entities"])
+@pytest.mark.parametrize("table", ["laws", "entities", "claims"])
 def test_law_and_entity_rows_link_to_their_graph_view(get, table):
     r = get(f"/kb/{table}")
     links = re.findall(r'href="(/-/graph\?node=[^"]+)"', r.text)

@@ -13,7 +13,7 @@ from datasette import Response, hookimpl
 from kb.store.search_text import segment_query, segment_text, segment_words
 
 from .databases import kb_database_names, metadata_for
-from .pages import article_page, claim_page, graph_page
+from .pages import article_page, claim_page, graph_json, graph_page
 from .retry import fetch_again, is_retryable
 
 
@@ -65,7 +65,7 @@ def handle_exception(datasette, request, exception):
 @hookimpl
 def register_routes():
     return [(r"^/-/claim/(?P<claim_id>\d+)$", claim_page), (r"^/-/article/(?P<article_id>[0-9a-f]+)$", article_page),
-            (r"^/-/graph$", graph_page), (r"^/-/search$", search_page)]
+            (r"^/-/graph$", graph_page), (r"^/-/graph\.json$", graph_json), (r"^/-/search$", search_page)]
 
 
 async def search_page(datasette, request):
@@ -87,7 +87,8 @@ def _claim_id(row, table: str | None) -> int | None:
 
 
 # (table, column) → graph node of the row, for a link to its graph view
-GRAPH_LINKS = {("laws", "name"): "law:{id}", ("entities", "name"): "entity:{id}", ("nodes", "label"): "{id}"}
+GRAPH_LINKS = {("laws", "name"): "law:{id}", ("entities", "name"): "entity:{id}", ("nodes", "label"): "{id}",
+               ("claims", "subject"): "subject:{value}", ("claims_with_articles", "subject"): "subject:{value}"}
 
 
 @hookimpl
@@ -102,5 +103,5 @@ def render_cell(row, value, column, table, database):
     node = GRAPH_LINKS.get((table, column))
     if node and isinstance(value, str):
         return Markup('{} <a href="/-/graph?node={}&amp;db={}">graph</a>').format(
-            value, quote(node.format(id=row["id"])), quote(database))
+            value, quote(node.format(id=row["id"] if "{id}" in node else "", value=value)), quote(database))
     return None

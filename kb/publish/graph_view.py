@@ -1,57 +1,74 @@
-"""The neighbourhood of one graph node (claim, entity, law, subject, article) as an SVG
-page laid out on the server: nothing is fetched from a CDN, so it works offline.
-Served at /-/graph?node=KIND:ID; every node links to its own neighbourhood."""
+"""A graph node's neighbourhood, depth 1 or 2, as Cytoscape.js elements (served as
+/-/graph.json and drawn by /-/graph with the Cytoscape.js vendored in static/). Large
+neighbourhoods are cut at `limit` edges and say how many there are: nothing is capped in
+silence."""
 from __future__ import annotations
 
-from html import escape
-from urllib.parse import quote
-
-import networkx as nx
-
-MAX_NEIGHBOURS = 60
-COLOURS = {"claim": "#4e79a7", "entity": "#f28e2b", "law": "#e15759", "subject": "#76b7b2", "article": "#59a14f"}
-SIZE = 760
+DEFAULT_LIMIT = 80
+MAX_LIMIT = 2000
+KINDS = ("article", "claim", "subject", "law", "entity")
 
 
-def neighbourhood(center: str, nodes: dict[str, dict], edges: list[tuple[str, str, str]]) -> nx.MultiDiGraph:
-    g = nx.MultiDiGraph()
-    for node, attrs in nodes.items():
-        g.add_node(node, **attrs)
-    for src, dst, kind in edges:
-        g.add_edge(src, dst, kind=kind)
-    return g
+def clamp_limit(value: str | None) -> int:
+    try:
+        return max(1, min(MAX_LIMIT, int(value))) if value else DEFAULT_LIMIT
+    except ValueError:
+        return DEFAULT_LIMIT
 
 
-def render_svg(center: str, g: nx.MultiDiGraph, database: str = "kb") -> str:
-    pos = nx.spring_layout(nx.Graph(g), seed=1, center=(0, 0)) if len(g) > 1 else {center: (0.0, 0.0)}
-    scale = SIZE / 2 - 90
+async def neighbourhood(db, center: str, depth: int = 1, limit: int = DEFAULT_LIMIT,
+                        kinds: set[str] | None = None) -> dict | None:
+    """{'center', 'nodes', 'edges', 'shown_edges', 'total_edges', 'limit', 'depth'}, or None
+    when `center` is no node. `kinds`: only neighbours of these kinds."""
+    found = (await db.execute("select id, kind, label from nodes where id = ?", [center])).rows
+    if not found:
+        return None
+    nodes = {center: dict(found[0])}
+    edges: list[dict] = []
+    total = 0
+    expanded = {center}
+    for level in range(max(1, min(2, depth))):
+        if level:
+            expanded |= set(nodes)  # depth 2: the neighbours' edges too
+        total, rows = await _edges_touching(db, center, sorted(expanded), limit, kinds)
+        nodes = {center: nodes[center]}
+        edges = []
+        for r in rows:
+            edges.append({"source": r["source"], "target": r["target"], "kind": r["kind"]})
+            for node, kind, label in ((r["source"], r["sk"], r["sl"]), (r["target"], r["tk"], r["tl"])):
+                nodes.setdefault(node, {"id": node, "kind": kind, "label": label})
+    for n in nodes.values():
+        n["page"] = node_page(n["id"])
+    return {"center": center, "depth": depth, "limit": limit, "nodes": list(nodes.values()),
+            "edges": edges, "shown_edges": len(edges), "total_edges": total}
 
-    def xy(node: str) -> tuple[float, float]:
-        x, y = pos[node]
-        return SIZE / 2 + x * scale, SIZE / 2 + y * scale
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{SIZE}" height="{SIZE}" viewBox="0 0 {SIZE} {SIZE}">']
-    for u, v, a in g.edges(data=True):
-        (x1, y1), (x2, y2) = xy(u), xy(v)
-        parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#bbb"/>'
-                     f'<text x="{(x1 + x2) / 2:.1f}" y="{(y1 + y2) / 2:.1f}" class="edge">{escape(a["kind"])}</text>')
-    for node, a in g.nodes(data=True):
-        x, y = xy(node)
-        label = (a.get("label") or node)[:18]
-        r = 12 if node == center else 8
-        parts.append(f'<a href="/-/graph?node={quote(node)}&amp;db={quote(database)}"><circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" '
-                     f'fill="{COLOURS.get(a.get("kind"), "#999")}"><title>{escape(a.get("label") or node)}</title>'
-                     f'</circle><text x="{x + 10:.1f}" y="{y + 4:.1f}">{escape(label)}</text></a>')
-    parts.append("</svg>")
-    return "".join(parts)
+async def _edges_touching(db, center: str, ids: list[str], limit: int, kinds: set[str] | None):
+    """(how many edges touch `ids`, the first `limit` of them: the center's first)."""
+    params: dict = {f"n{i}": n for i, n in enumerate(ids)}
+    in_ids = ", ".join(":" + k for k in params)
+    where = f"(e.source in ({in_ids}) or e.target in ({in_ids}))"
+    if kinds:
+        kind_params = {f"k{i}": k for i, k in enumerate(sorted(kinds))}
+        params.update(kind_params)
+        in_kinds = ", ".join(":" + k for k in kind_params)
+        where += (f" and (s.kind in ({in_kinds}) or s.id = :center) and (t.kind in ({in_kinds}) "
+                  f"or t.id = :center)")
+    params["center"] = center
+    join = "from edges e join nodes s on s.id = e.source join nodes t on t.id = e.target"
+    total = (await db.execute(f"select count(*) {join} where {where}", params)).rows[0][0]
+    rows = (await db.execute(
+        f"select e.source, e.target, e.kind, s.kind as sk, s.label as sl, t.kind as tk, t.label as tl {join} "
+        f"where {where} order by (e.source = :center or e.target = :center) desc, e.kind, e.id limit {int(limit)}",
+        params)).rows
+    return total, rows
 
 
-def render_page(center: str, g: nx.MultiDiGraph, database: str = "kb") -> str:
-    label = g.nodes[center].get("label", center) if center in g else center
-    legend = " ".join(f'<span style="color:{c}">●</span> {k}' for k, c in COLOURS.items())
-    return ("<!DOCTYPE html><html lang=\"zh\"><head><meta charset=\"utf-8\">"
-            f"<title>{escape(label[:40])} — graph</title><style>"
-            "body{font-family:'Noto Sans CJK SC','Noto Sans SC',sans-serif;margin:1.5em}"
-            "svg text{font-size:11px} svg text.edge{fill:#999;font-size:9px}</style></head><body>"
-            f"<h1>{escape(label[:80])}</h1><p>{escape(center)} · {g.number_of_nodes()} nodes, "
-            f"{g.number_of_edges()} edges · {legend}</p>{render_svg(center, g, database)}</body></html>")
+def node_page(node: str) -> str | None:
+    """The page that shows a node itself (a claim's provenance, an article's reader)."""
+    kind, _, rest = node.partition(":")
+    if kind == "claim" and rest.isdigit():
+        return f"/-/claim/{rest}"
+    if kind == "article" and rest:
+        return f"/-/article/{rest}"
+    return None

@@ -1,6 +1,7 @@
 """The plugin's pages, inside Datasette's layout (templates/ extend base.html): a claim
 with its provenance (/-/claim/ID), an article with its claims marked (/-/article/ID), a
-graph node's neighbourhood (/-/graph?node=KIND:ID). Each takes ?db=NAME when more than
+graph node's neighbourhood drawn with Cytoscape.js (/-/graph?node=KIND:ID, data from
+/-/graph.json). Each takes ?db=NAME when more than
 one knowledge base is served."""
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from html import escape
 from datasette import Response
 
 from .databases import kb_database
-from .graph_view import MAX_NEIGHBOURS, neighbourhood, render_page
+from .graph_view import KINDS, clamp_limit, neighbourhood, node_page
 from .provenance import claim_context
 from .reader import article_sections
 
@@ -93,21 +94,36 @@ async def article_page(datasette, request):
     return Response.html(await datasette.render_template("kb_article.html", context, request=request))
 
 
+GRAPH_COLOURS = {"article": "#59a14f", "claim": "#4e79a7", "subject": "#76b7b2", "law": "#e15759", "entity": "#f28e2b"}
+
+
 async def graph_page(datasette, request):
+    """The interactive view; its data comes from /-/graph.json."""
     center = request.args.get("node", "")
     db = kb_database(datasette, request.args.get("db"))
     if db is None:
         return _missing_database(request)
     if "edges" not in await db.table_names():
         return await _not_found(datasette, request, "no graph yet: run kb graph --rebuild")
-    edges = (await db.execute(
-        "select source, target, kind from edges where source = :n or target = :n limit :m",
-        {"n": center, "m": MAX_NEIGHBOURS})).rows
-    ids = {center} | {r[0] for r in edges} | {r[1] for r in edges}
-    placeholders = ", ".join("?" * len(ids))
-    nodes = {r["id"]: {"kind": r["kind"], "label": r["label"]} for r in (await db.execute(
-        f"select id, kind, label from nodes where id in ({placeholders})", list(ids))).rows}
-    if center not in nodes:
+    found = (await db.execute("select label from nodes where id = ?", [center])).rows if center else []
+    if not found:
         return await _not_found(datasette, request, f"no graph node {center!r}" if center else
-                                "which node? /-/graph?node=claim:1, or search for one below")
-    return Response.html(render_page(center, neighbourhood(center, nodes, [tuple(r) for r in edges]), db.name))
+                                "which node? /-/graph?node=claim:1, or search for a claim below")
+    html = await datasette.render_template("kb_graph.html", {
+        "center": center, "label": found[0][0] or center, "database": db.name, "page": node_page(center),
+        "limit": clamp_limit(request.args.get("limit")), "kinds": KINDS, "colours": GRAPH_COLOURS}, request=request)
+    return Response.html(html)
+
+
+async def graph_json(datasette, request):
+    """/-/graph.json?node=KIND:ID&depth=1|2&limit=N[&kinds=claim,law]: the neighbourhood's
+    nodes and edges, with how many edges there are and how many are given."""
+    db = kb_database(datasette, request.args.get("db"))
+    if db is None or "edges" not in await db.table_names():
+        return Response.json({"error": "no knowledge base with a graph is served"}, status=404)
+    kinds = {k for k in (request.args.get("kinds") or "").split(",") if k in KINDS} or None
+    depth = 2 if request.args.get("depth") == "2" else 1
+    data = await neighbourhood(db, request.args.get("node", ""), depth, clamp_limit(request.args.get("limit")), kinds)
+    if data is None:
+        return Response.json({"error": f"no graph node {request.args.get('node', '')!r}"}, status=404)
+    return Response.json(data)
