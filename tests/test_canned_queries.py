@@ -36,9 +36,17 @@ def test_process_steps_in_order(query):
 
 
 def test_common_risks_with_mitigations(query):
+    import json
+
     rows = query("common_risks")
     assert rows and rows[0]["risk_claims"] >= rows[-1]["risk_claims"]
     assert any(r["mitigations"] > 0 for r in rows)
+    subjects = [r["subject"] for r in rows]
+    assert len(subjects) == len(set(subjects))  # one row per risk
+    for r in rows:  # the mitigations as a list: one item per distinct text (copies say it alike)
+        listed = json.loads(r["mitigation_claims"])
+        assert all(isinstance(t, str) and t for t in listed)
+        assert (len(listed) > 0) == (r["mitigations"] > 0) and len(listed) <= r["mitigations"]
 
 
 def test_laws_cited_puts_repealed_and_fake_laws_first(query):
