@@ -30,6 +30,7 @@ import contextlib
 import json
 import os
 import pstats
+import re
 import shutil
 import socket
 import sqlite3
@@ -199,6 +200,26 @@ def throughput(folder: Path, work: Path, repeat: int) -> dict:
 def startup_seconds() -> float:
     """The start-up of a `kb ingest` command (interpreter, imports), best of three."""
     return min(measure([*KB, "ingest", "--help"]).seconds for _ in range(3))
+
+
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
+
+
+def repeated_shares(texts: list[str]) -> tuple[float, float]:
+    """(share of lines, share of sentences) that repeat an earlier one: what per-line and
+    per-sentence memos can skip."""
+    lines = [line.strip() for t in texts for line in t.splitlines() if line.strip()]
+    sentences = [s.strip() for line in lines for s in _SENTENCE_END.split(line) if s.strip()]
+    share = (lambda xs: 1 - len(set(xs)) / max(1, len(xs)))
+    return share(lines), share(sentences)
+
+
+def print_repetition(real: list[str], generated_texts: list[str]) -> None:
+    """The generated corpus beside the real one: repetition flatters every cache."""
+    print("\n## Repetition: real corpus/ beside the generated corpus")
+    for name, texts in (("corpus/ (real)", real), ("generated", generated_texts)):
+        lines, sentences = repeated_shares(texts)
+        print(f"{name:<16} {len(texts):6,} articles  lines repeated {lines:6.1%}  sentences repeated {sentences:6.1%}")
 
 
 def real_throughput(work: Path) -> None:
@@ -403,8 +424,10 @@ def main() -> None:
         new = sorted(generated(work / f"new-{added_articles}-seed{args.seed + 1000}", added_articles,
                                args.seed + 1000).glob("*.txt"))
         print(f"# kb benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, work folder {work}")
-        rate = throughput(first(corpus, args.articles, work / f"first-{args.articles}"), work, args.repeat)
-        real_throughput(work)
+        throughput_corpus = first(corpus, args.articles, work / f"first-{args.articles}")
+        print_repetition(texts_of(ROOT / "corpus"), texts_of(throughput_corpus))
+        real_throughput(work)  # the figure that predicts the next real article: first
+        rate = throughput(throughput_corpus, work, args.repeat)
 
         sizes = (args.small_base, args.base)
         builds = {n: base_db(first(corpus, n, work / f"first-{n}"), work / f"base-{n}" / "kb.db") for n in sizes}

@@ -101,3 +101,11 @@ def test_search_results_link_to_their_claims(get):
     page = get("/research/search_claims", q="委外催收")
     assert page.status_code == 200
     assert 'href="/-/claim/' in page.text and "?db=research" in page.text
+
+
+def test_internal_tables_are_hidden_from_the_database_page(get):
+    tables = {t["name"]: t for t in get("/research.json").json()["tables"]}
+    for internal in ("article_fingerprints", "llm_answers", "graph_state", "claims_fts", "claim_cluster_lsh"):
+        assert tables[internal]["hidden"], internal
+    for reader_table in ("articles", "claims", "laws", "claim_clusters"):
+        assert not tables[reader_table]["hidden"], reader_table
