@@ -109,3 +109,12 @@ def test_internal_tables_are_hidden_from_the_database_page(get):
         assert tables[internal]["hidden"], internal
     for reader_table in ("articles", "claims", "laws", "claim_clusters"):
         assert not tables[reader_table]["hidden"], reader_table
+
+
+def test_claim_list_shows_the_few_columns_a_reader_needs(get):
+    page = get("/research/claim_list.json", _shape="array", _size="5")
+    rows = page.json()
+    assert rows and list(rows[0]) == ["claim_id", "type", "stance", "subject", "text", "section", "article",
+                                      "article_id"]
+    html = get("/research/claim_list", _size="5").text
+    assert f'href="/-/claim/{rows[0]["claim_id"]}?db=research"' in html

@@ -70,6 +70,10 @@ VIEWS = {
     # articles that are not near-duplicate copies of an earlier article: count claims
     # over these so that a claim repeated by copies is not counted as independent support
     "independent_articles": "select * from articles where duplicate_of is null",
+    # the claims as a reader meets them: the sentence once, what it says, where (the plugin
+    # links claim_id and text to the claim's page)
+    "claim_list": ("select c.id as claim_id, c.type, c.stance, c.subject, c.text, c.section, "
+                   "a.title as article, c.article_id from claims c join articles a on a.id = c.article_id"),
     # the usual joins, saved for SQL users
     "claims_with_articles": ("select c.*, a.title as article_title, a.source as article_source, "
                              "a.published as article_published, a.duplicate_of as article_duplicate_of "
