@@ -202,6 +202,11 @@ def test_a_folder_walk_names_every_file_it_skips(tmp_path):
     (folder / "img" / "image.png").write_bytes(PNG)
     (folder / "notes.docx").write_bytes(b"PK\x03\x04" + bytes(100))
     (folder / A000).write_text(TEXT_000, encoding="utf-8")
+    # hidden files and folders are no part of a folder's articles: not read, not counted
+    (folder / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1" + bytes(100))
+    (folder / ".complete").write_bytes(b"")
+    (folder / ".git").mkdir()
+    (folder / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
     result = CliRunner().invoke(cli, ["ingest", str(folder), "--db", str(tmp_path / "kb.db"), "-q", "--no-graph"])
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [

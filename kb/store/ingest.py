@@ -66,7 +66,9 @@ class Summary:
 
 def find_files(paths: Iterable[str | Path]) -> Iterator[Path | InputError]:
     """Files under the given files and folders, in a stable order. Every file is yielded, not
-    only articles: read_articles skips the others by name, so nothing passes in silence."""
+    only articles: read_articles skips the others by name, so nothing passes in silence.
+    Hidden files and folders inside a folder (.DS_Store, .git/, a tool's .complete marker)
+    are not part of its articles; named on the command line, a hidden file is read."""
     for p in map(Path, paths):
         if p.is_dir():
             if not os.access(p, os.R_OK | os.X_OK):
@@ -75,11 +77,11 @@ def find_files(paths: Iterable[str | Path]) -> Iterator[Path | InputError]:
             # a subfolder that cannot be listed is reported, not skipped in silence
             unreadable: list[OSError] = []
             for root, dirs, files in os.walk(p, onerror=unreadable.append):
-                dirs.sort()
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 yield from map(_walk_error, unreadable)
                 unreadable.clear()
                 # every file, whatever its type: reading it names the ones that are not articles
-                yield from (Path(root) / name for name in sorted(files))
+                yield from (Path(root) / name for name in sorted(files) if not name.startswith("."))
             yield from map(_walk_error, unreadable)
         elif p.exists():
             yield p
