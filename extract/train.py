@@ -39,6 +39,8 @@ C_STANCE = 1.0
 MODEL_FORMAT = 2
 # weights smaller than this are left out of the model file (held-out micro F1 0.619 at 0.02, 0.616 at 0.05; the file a third smaller)
 WEIGHT_MIN = 0.05
+# how much a silver sentence (labelled by a language model, not an annotator) counts in fitting
+SILVER_WEIGHT = 1.0
 
 
 @dataclass
@@ -88,6 +90,24 @@ def article_examples(name: str, article: Article, records: list[dict], silver: b
         out.append(Example(name, feats, {t for t, _ in matched}, s.text.rstrip().endswith(("?", "？")),
                            s.text, stance, silver))
     return out
+
+
+def annotated_folder(folder: Path) -> list[tuple[str, str, list[dict]]]:
+    """(file name, text, claims) of a folder of articles (`*.txt`) annotated in its
+    `claims.jsonl` (the gold format): silver data such as training/synthetic/. A claim
+    naming a file that is not there, or quoting words that are not in it, is an error."""
+    path = folder / "claims.jsonl"
+    if not path.is_file():
+        raise FileNotFoundError(f"{folder}: no claims.jsonl (articles *.txt and their claims in the gold format)")
+    records = load_gold([str(path)])
+    texts = {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))}
+    for name, recs in records.items():
+        if name not in texts:
+            raise ValueError(f"{path}: claims of {name}, which is not in {folder}")
+        missing = next((r["evidence"] for r in recs if r["evidence"] not in texts[name]), None)
+        if missing is not None:
+            raise ValueError(f"{path}: a claim of {name} quotes words not in the article: {missing[:40]}")
+    return [(name, text, records.get(name, [])) for name, text in texts.items()]
 
 
 def silver_examples(silver: list[tuple[str, str, list[dict]]]) -> list[Example]:
@@ -152,8 +172,13 @@ def _fold_ids(exs: list[Example], folds: int) -> np.ndarray:
     return ids
 
 
-def _fit_type(X, y: np.ndarray) -> LogisticRegression:
-    return LogisticRegression(C=C_TYPES, class_weight="balanced", max_iter=3000).fit(X, y)
+def _sample_weights(exs: list[Example]) -> np.ndarray:
+    """An annotator's sentence counts 1, a silver one SILVER_WEIGHT."""
+    return np.array([SILVER_WEIGHT if e.silver else 1.0 for e in exs])
+
+
+def _fit_type(X, y: np.ndarray, w: np.ndarray) -> LogisticRegression:
+    return LogisticRegression(C=C_TYPES, class_weight="balanced", max_iter=3000).fit(X, y, sample_weight=w)
 
 
 def fit_model(exs: list[Example], folds: int = 5, progress: Callable | None = None) -> tuple[dict, dict]:
@@ -164,11 +189,12 @@ def fit_model(exs: list[Example], folds: int = 5, progress: Callable | None = No
     X = vec.fit_transform([dict.fromkeys(sorted(e.features), 1) for e in exs]).tocsr()
     Y = np.array([[t in e.labels for t in TYPES] for e in exs])
     fold = _fold_ids(exs, folds)
+    sw = _sample_weights(exs)
     held_out = np.zeros(Y.shape)
     for k in sorted(set(fold) - {-1}):
         for j in range(len(TYPES)):
             if Y[fold != k, j].any() and not Y[fold != k, j].all():
-                held_out[fold == k, j] = _fit_type(X[fold != k], Y[fold != k, j]).decision_function(X[fold == k])
+                held_out[fold == k, j] = _fit_type(X[fold != k], Y[fold != k, j], sw[fold != k]).decision_function(X[fold == k])
         if progress:
             progress()
     # calibration, thresholds and figures from the annotated (scored) sentences only
@@ -186,7 +212,7 @@ def fit_model(exs: list[Example], folds: int = 5, progress: Callable | None = No
     report: dict = {}
     for j, type_ in enumerate(TYPES):
         a, b = calibration[j]
-        fitted = _fit_type(X, Y[:, j])
+        fitted = _fit_type(X, Y[:, j], sw)
         w = a * fitted.coef_[0]
         model[type_] = {"bias": round(float(a * fitted.intercept_[0] + b), 4),
                         "threshold": round(float(thresholds[j]), 3),
@@ -211,8 +237,8 @@ def _stance_vectors(exs: list[Example]):
     return vec, X
 
 
-def _fit_stance(X, y: np.ndarray) -> LogisticRegression:
-    return LogisticRegression(C=C_STANCE, max_iter=3000).fit(X, y)
+def _fit_stance(X, y: np.ndarray, w: np.ndarray) -> LogisticRegression:
+    return LogisticRegression(C=C_STANCE, max_iter=3000).fit(X, y, sample_weight=w)
 
 
 def fit_stance(exs: list[Example], folds: int = 5) -> tuple[dict | None, dict]:
@@ -223,12 +249,13 @@ def fit_stance(exs: list[Example], folds: int = 5) -> tuple[dict | None, dict]:
     vec, X = _stance_vectors(legal)
     y = np.array([e.stance for e in legal])
     fold = _fold_ids(legal, folds)
+    w = _sample_weights(legal)
     right = 0
     for k in sorted(set(fold) - {-1}):
         if len(set(y[fold != k])) < 2:
             continue
-        right += int((_fit_stance(X[fold != k], y[fold != k]).predict(X[fold == k]) == y[fold == k]).sum())
-    fitted = _fit_stance(X, y)
+        right += int((_fit_stance(X[fold != k], y[fold != k], w[fold != k]).predict(X[fold == k]) == y[fold == k]).sum())
+    fitted = _fit_stance(X, y, w)
     classes = [str(c) for c in fitted.classes_]
     coef = fitted.coef_ if len(classes) > 2 else np.vstack([-fitted.coef_[0], fitted.coef_[0]])
     bias = fitted.intercept_ if len(classes) > 2 else np.array([-fitted.intercept_[0], fitted.intercept_[0]])

@@ -16,6 +16,8 @@ from .store.schema import open_db
 
 DEFAULT_DB = "kb.db"
 ROOT = Path(__file__).resolve().parent.parent
+# silver labels the shipped model is fitted on beside the gold (training/synthetic/README.md)
+SYNTHETIC = ROOT / "training" / "synthetic"
 
 DEFAULT_LLM_MODEL = "gpt-4o-mini"
 
@@ -253,27 +255,23 @@ def _print_confusions(mistakes: list, n: int) -> None:
 @click.option("--write/--dry-run", default=False, help="write extract/data/claim_weights.yml (default: a dry run)")
 @click.option("--held-out", is_flag=True,
               help="also score claims of held-out articles the way eval/score.py does (fits once per fold)")
-@click.option("--silver", "silver_db", type=click.Path(dir_okay=False), default=None,
-              help="also fit on the language model's claims in this database (articles not in the gold)")
+@click.option("--silver", "silver_paths", multiple=True, type=click.Path(exists=True),
+              help="also fit on these silver labels: a database (its language-model claims) or a folder of "
+                   "articles with their claims.jsonl; default: " + str(SYNTHETIC.relative_to(ROOT)))
+@click.option("--gold-only", is_flag=True, help="fit on the gold alone, without the default silver folder")
 def train_claims(gold: tuple[str, ...], corpus: str, folds: int, write: bool, held_out: bool,
-                 silver_db: str | None) -> None:
-    """Fit the claim model (types and stance) on annotated articles; print its
-    cross-validated figures. Writes the model only with --write."""
+                 silver_paths: tuple[str, ...], gold_only: bool) -> None:
+    """Fit the claim model (types and stance) on annotated articles, and on silver labels
+    (training/synthetic/ unless --gold-only); print its cross-validated figures. Writes the
+    model only with --write."""
     from tqdm import tqdm
 
     from extract.claims_rules import TYPES, WEIGHTS
     from extract.train import load_gold, train, write_weights
 
-    silver = None
-    if silver_db:
-        from .store.silver import silver_articles
-
-        try:
-            silver = silver_articles(silver_db, leave_out=set(load_gold(list(gold))))
-        except FileNotFoundError as exc:
-            raise click.ClickException(str(exc))
-        click.echo(f"silver: {len(silver)} articles, {sum(len(r) for _, _, r in silver)} claims of a language model "
-                   f"from {silver_db} (fitted on in every fold, never scored)")
+    if not silver_paths and not gold_only and SYNTHETIC.is_dir():
+        silver_paths = (str(SYNTHETIC),)
+    silver = _load_silver(silver_paths, leave_out=set(load_gold(list(gold)))) if silver_paths else None
     if held_out:
         _print_held_out_scores(Path(corpus), list(gold), folds, silver)
 
@@ -294,6 +292,28 @@ def train_claims(gold: tuple[str, ...], corpus: str, folds: int, write: bool, he
         click.echo(f"wrote {target}")
     else:
         click.echo("dry run: nothing written (--write writes the model)")
+
+
+def _load_silver(paths: tuple[str, ...], leave_out: set[str]) -> list[tuple[str, str, list[dict]]]:
+    """Silver articles (name, text, claims) of databases and annotated folders, but those
+    the gold annotates (an article scored is never fitted on, not even on silver labels)."""
+    from extract.train import annotated_folder
+
+    from .store.silver import silver_articles
+
+    silver: list[tuple[str, str, list[dict]]] = []
+    for path in paths:
+        try:
+            found = (annotated_folder(Path(path)) if Path(path).is_dir()
+                     else silver_articles(path, leave_out=leave_out))
+        except (FileNotFoundError, ValueError) as exc:
+            raise click.ClickException(str(exc))
+        found = [a for a in found if a[0] not in leave_out]
+        kind = "articles annotated by a language model" if Path(path).is_dir() else "articles, claims of a language model"
+        click.echo(f"silver: {len(found)} {kind}, {sum(len(r) for _, _, r in found)} claims, from {path} "
+                   f"(fitted on in every fold, never scored)")
+        silver += found
+    return silver
 
 
 def _print_held_out_scores(corpus: Path, gold: list[str], folds: int, silver: list | None = None) -> None:

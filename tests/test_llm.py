@@ -355,7 +355,7 @@ def test_train_claims_fits_on_silver_claims_and_scores_only_the_gold(tmp_path):
                 if line.split() and line.split()[0] in ("micro",)}
         return result.output, int(rows["micro"][-3]) + int(rows["micro"][-1])  # tp + fn: the gold claims scored
 
-    plain, gold_claims = held_out()
+    plain, gold_claims = held_out("--gold-only")
     with_silver, gold_claims_silver = held_out("--silver", db)
     # A000 is annotated: its model-read claims are left out; the two h-articles are silver
     assert "silver: 2 articles" in with_silver
