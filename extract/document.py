@@ -17,6 +17,7 @@ from .formats import Article
 from .memo import BatchMemo
 from .offsets import MappedText
 from .structure import CLAIM_SECTIONS, Block, Sentence, classify_lines, split_sentences
+from .title import Title, find_title
 
 _BREAK = re.compile(r"\r\n|\r|\n")
 _DATE = re.compile(r"(\d{4})[-/年.](\d{1,2})[-/月.](\d{1,2})")
@@ -67,10 +68,15 @@ class Document:
         return [m for m, b in zip(self.lines, self.blocks) if b.kind not in ("spam", "links", "blank")]
 
     @property
+    def headline(self) -> Title | None:
+        """The title and the rule that found it (`extract.title`): the page's own, one
+        found in its first lines, or its opening words marked as standing for none."""
+        return find_title(self.blocks, self.article.title)
+
+    @property
     def title(self) -> str | None:
-        if self.article.title:
-            return self.article.title
-        return next((b.text for b in self.blocks if b.kind == "title"), None)
+        headline = self.headline
+        return headline.text if headline else None
 
     @property
     def published(self) -> str | None:

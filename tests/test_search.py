@@ -50,3 +50,14 @@ def test_search_claims_canned_query_matches_the_search_box(get):
 
 def test_a_word_that_is_not_there_finds_nothing(get):
     assert texts_found(get, "比特币") == []
+
+
+@pytest.mark.parametrize("typed", ["委外催收合法吗", "上门 合法", "催收</script>"])
+def test_search_box_shows_the_query_as_typed(kb_path, typed):
+    # the plugin segments _search for FTS5; the box the reader typed into keeps their words
+    from kb.publish import _js_string
+    r = datasette_get(kb_path)("/kb/claims", _search=typed)
+    assert r.status_code == 200
+    page = r.text
+    assert f"box.value = {_js_string(typed)};" in page
+    assert "</script>" not in _js_string(typed)

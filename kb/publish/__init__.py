@@ -6,6 +6,7 @@ through jieba_query(), and for the table search box by rewriting `_search` befor
 Datasette sees it, so 委外催收 (or 委外催收 typed in traditional script) searches 委外 催收."""
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qsl, quote, urlencode
 
 from datasette import Response, hookimpl
@@ -35,12 +36,34 @@ def rewrite_search(query_string: bytes) -> bytes:
     return urlencode(out).encode("ascii")
 
 
+def typed_search(query_string: bytes) -> str | None:
+    """The table search as the reader typed it, before rewrite_search segmented it."""
+    pairs = parse_qsl(query_string.decode("ascii", "replace"), keep_blank_values=True)
+    return next((v for k, v in pairs if k == "_search"), None)
+
+
+def _js_string(text: str) -> str:
+    """A JavaScript string literal of `text` that cannot close the <script> it is in."""
+    return json.dumps(text).replace("</", "<\\/")
+
+
+@hookimpl
+def extra_body_script(view_name, request):
+    # the table's search box shows the query as typed, not the words it was segmented into
+    typed = request.scope.get("kb_typed_search") if request is not None else None
+    if view_name != "table" or typed is None:
+        return None
+    return ("document.querySelectorAll('input[name=\"_search\"]').forEach("
+            f"function (box) {{ box.value = {_js_string(typed)}; }});")
+
+
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
         async def segmented_search(scope, receive, send):
             if scope.get("type") == "http" and b"_search" in scope.get("query_string", b""):
-                scope = dict(scope, query_string=rewrite_search(scope["query_string"]))
+                scope = dict(scope, query_string=rewrite_search(scope["query_string"]),
+                             kb_typed_search=typed_search(scope["query_string"]))
             await app(scope, receive, send)
 
         return segmented_search

@@ -52,8 +52,10 @@ def to_rows(result: Analysis) -> ArticleRows:
     kinds = {}
     for s in doc.signals:
         kinds[s.kind] = kinds.get(s.kind, 0) + 1
+    headline = doc.headline
     rows = ArticleRows({
-        "id": aid, "source": art.source, "title": _masked(doc.title), "published": doc.published,
+        "id": aid, "source": art.source, "title": _masked(headline and headline.text),
+        "title_rule": headline and headline.rule, "published": doc.published,
         "author": _masked(art.author), "url": _masked(art.url), "format": art.fmt, "encoding": art.encoding,
         "script": doc.script, "raw_text": doc.raw_text, "clean_text": clean_text,
         "garble_score": doc.garble_score, "pinyin_annotations": kinds.get("pinyin_annotation", 0),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite_utils
 
 SCHEMA = {
-    "articles": ({"id": str, "source": str, "title": str, "published": str, "author": str, "url": str,
+    "articles": ({"id": str, "source": str, "title": str, "title_rule": str, "published": str, "author": str, "url": str,
                   "format": str, "encoding": str, "script": str, "raw_text": str, "clean_text": str,
                   "garble_score": float, "pinyin_annotations": int, "deleted_word_gaps": int,
                   "spun_phrases": int, "mojibake_runs": int, "replaced_bytes": int, "truncated": int,
