@@ -177,7 +177,7 @@ def _sample_weights(exs: list[Example]) -> np.ndarray:
     return np.array([SILVER_WEIGHT if e.silver else 1.0 for e in exs])
 
 
-def _fit_type(X, y: np.ndarray, w: np.ndarray) -> LogisticRegression:
+def _fit_type(X, y: np.ndarray, w: np.ndarray | None = None) -> LogisticRegression:
     return LogisticRegression(C=C_TYPES, class_weight="balanced", max_iter=3000).fit(X, y, sample_weight=w)
 
 
@@ -237,7 +237,7 @@ def _stance_vectors(exs: list[Example]):
     return vec, X
 
 
-def _fit_stance(X, y: np.ndarray, w: np.ndarray) -> LogisticRegression:
+def _fit_stance(X, y: np.ndarray, w: np.ndarray | None = None) -> LogisticRegression:
     return LogisticRegression(C=C_STANCE, max_iter=3000).fit(X, y, sample_weight=w)
 
 
