@@ -7,6 +7,7 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from conftest import CORPUS
@@ -71,3 +72,45 @@ def test_learned_stance_reads_unseen_articles_better_than_the_rule_order():
     by_rule = np.array([first_stance_rule(e.text)[0] for e in exs])
     assert unseen.sum() > 50
     assert (learned[unseen] == y[unseen]).mean() > (by_rule[unseen] == y[unseen]).mean()
+
+
+def annotated(tmp_path: Path, quote_of: dict[str, str]) -> Path:
+    """A folder of two corpus articles and one claim each, quoting `quote_of[name]`."""
+    folder = tmp_path / "silver"
+    folder.mkdir()
+    lines = []
+    for name in ARTICLES[2:]:  # copied under other names: an annotated article is never silver
+        shutil.copy(CORPUS / name, folder / f"synthetic_{name}")
+        lines.append(json.dumps({"article": f"synthetic_{name}", "type": "risk", "evidence": quote_of[name], "stance": None,
+                                 "section": "body", "subject": "催收"}, ensure_ascii=False))
+    (folder / "claims.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def _first_line(name: str) -> str:
+    return next(line for line in (CORPUS / name).read_text(encoding="utf-8").splitlines() if len(line) > 10)
+
+
+def test_annotated_folder_is_read_as_silver_and_never_scored(tmp_path):
+    from extract.train import annotated_folder
+    corpus, gold = small_corpus(tmp_path)
+    folder = annotated(tmp_path, {n: _first_line(n) for n in ARTICLES[2:]})
+    assert [name for name, _, claims in annotated_folder(folder) if claims] == [f"synthetic_{n}" for n in ARTICLES[2:]]
+    result = CliRunner().invoke(cli, ["train-claims", str(gold), "--corpus", str(corpus), "--folds", "2",
+                                      "--held-out", "--dry-run", "--silver", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "silver: 2 articles" in result.output
+
+
+@pytest.mark.parametrize("problem,expected", [
+    ("quote", "quotes words not in the article"),
+    ("missing", "no claims.jsonl"),
+])
+def test_annotated_folder_with_a_bad_claim_is_refused_with_its_file(tmp_path, problem, expected):
+    from extract.train import annotated_folder
+    folder = annotated(tmp_path, {n: _first_line(n) for n in ARTICLES[2:]} | {ARTICLES[3]: "这句话不在文章里出现过"})
+    if problem == "missing":
+        (folder / "claims.jsonl").unlink()
+    with pytest.raises((ValueError, FileNotFoundError), match=expected) as err:
+        annotated_folder(folder)
+    assert str(folder) in str(err.value)
