@@ -244,7 +244,7 @@ def _fit_stance(X, y: np.ndarray, w: np.ndarray | None = None) -> LogisticRegres
 def fit_stance(exs: list[Example], folds: int = 5) -> tuple[dict | None, dict]:
     """The stance model (extract/stance.py's document) and its accuracy on held-out articles."""
     legal = [e for e in exs if e.stance]
-    if len({e.stance for e in legal}) < 2:
+    if len({e.stance for e in legal}) < 2 or len({e.article for e in legal if not e.silver}) < 2:
         return None, {"cv_accuracy": None, "examples": len(legal)}
     vec, X = _stance_vectors(legal)
     y = np.array([e.stance for e in legal])

@@ -114,3 +114,13 @@ def test_annotated_folder_with_a_bad_claim_is_refused_with_its_file(tmp_path, pr
     with pytest.raises((ValueError, FileNotFoundError), match=expected) as err:
         annotated_folder(folder)
     assert str(folder) in str(err.value)
+
+
+def test_the_shipped_synthetic_articles_quote_only_their_own_text():
+    """training/synthetic/ is fitted on by default: every claim must quote its article."""
+    from extract.train import annotated_folder
+    folder = Path(__file__).parent.parent / "training" / "synthetic"
+    articles = annotated_folder(folder)
+    assert len(articles) >= 40
+    assert all(claims for _, _, claims in articles)
+    assert {c["type"] for _, _, claims in articles for c in claims} == {"legality", "procedure", "risk", "mitigation"}
