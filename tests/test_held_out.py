@@ -121,6 +121,6 @@ def test_the_shipped_synthetic_articles_quote_only_their_own_text():
     from extract.train import annotated_folder
     folder = Path(__file__).parent.parent / "training" / "synthetic"
     articles = annotated_folder(folder)
-    assert len(articles) >= 40
+    assert len(articles) >= 100
     assert all(claims for _, _, claims in articles)
     assert {c["type"] for _, _, claims in articles for c in claims} == {"legality", "procedure", "risk", "mitigation"}
