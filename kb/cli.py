@@ -303,13 +303,13 @@ def _load_silver(paths: tuple[str, ...], leave_out: set[str]) -> list[tuple[str,
 
     silver: list[tuple[str, str, list[dict]]] = []
     for path in paths:
+        folder = Path(path).is_dir()  # a folder of annotated articles, else a knowledge base
         try:
-            found = (annotated_folder(Path(path)) if Path(path).is_dir()
-                     else silver_articles(path, leave_out=leave_out))
+            found = annotated_folder(Path(path)) if folder else silver_articles(path, leave_out=leave_out)
         except (FileNotFoundError, ValueError) as exc:
             raise click.ClickException(str(exc))
         found = [a for a in found if a[0] not in leave_out]
-        kind = "articles annotated by a language model" if Path(path).is_dir() else "articles, claims of a language model"
+        kind = "articles annotated by a language model" if folder else "articles, claims of a language model"
         click.echo(f"silver: {len(found)} {kind}, {sum(len(r) for _, _, r in found)} claims, from {path} "
                    f"(fitted on in every fold, never scored)")
         silver += found
