@@ -20,7 +20,7 @@ import opencc
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 SPINS = [("过程中", "进展中"), ("第一时间", "之一时间"), ("措施", "措"), ("重要", "要紧")]
-COPY_SHARE = 0.1
+COPY_SHARE = 0.08
 TRADITIONAL_SHARE = 0.05
 RECENT = 500  # copies are made of one of the last RECENT articles (memory stays flat)
 # a sentence and its clauses: the generator rebuilds each sentence from clauses of the
@@ -75,7 +75,7 @@ def rewrite(rng: random.Random, line: str, pools: dict[bool, list[str]]) -> str:
     clauses = pools[_simplified(line)]
     if not any(mark in line for mark in _END):
         if len(line) < 4:
-            return line
+            return short_line(rng, line, clauses)
         other = rng.choice(clauses)
         return line[:len(line) // 2] + other[len(other) // 2:]
     def new_sentence(match: re.Match) -> str:
@@ -85,6 +85,23 @@ def rewrite(rng: random.Random, line: str, pools: dict[bool, list[str]]) -> str:
         drawn = [rng.choice(clauses) for _ in range(rng.randint(1, 3))]
         return "，".join([own[0], *drawn]) + sentence[end:]
     return _SENTENCE.sub(new_sentence, line)
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def short_line(rng: random.Random, line: str, clauses: list[str]) -> str:
+    """A line of a few characters (a page number, a vote count, a category word) drawn
+    anew: drawn again and again from corpus/, they would repeat far more than real pages'."""
+    if _DIGIT.search(line):
+        return _DIGIT.sub(lambda _m: str(rng.randint(0, 9)), line) + str(rng.randint(0, 999))
+    clause = rng.choice(clauses).strip()
+    at = rng.randrange(max(1, len(clause) - 3))
+    return clause[at:at + rng.randint(2, 4)] or line
+
+
+COMMENT_HEADINGS = ["精彩评论", "网友评论", "热门评论", "最新评论", "全部评论", "评论区", "用户评论"]
+COMMENT_SHARE = 0.25  # of the made articles, those with a comment block (a heading repeats)
 
 
 def comment_header(rng: random.Random) -> str:
@@ -102,22 +119,25 @@ def make_article(rng: random.Random, lines: list[str], comments: list[list[str]]
         a, b = rng.sample(range(len(body)), 2)
         body[a], body[b] = body[b], body[a]
     text = spin(rng, "\n\n".join(body))
-    if rng.random() < 0.4:
-        text += "\n\n精彩评论\n\n" + "\n".join(
+    if rng.random() < COMMENT_SHARE:
+        text += f"\n\n{rng.choice(COMMENT_HEADINGS)}\n\n" + "\n".join(
             line for _header, said in rng.sample(comments, 2)
             for line in (comment_header(rng), rewrite(rng, said, pools)))
     return text + "\n"
 
 
-def retouch(rng: random.Random, text: str, share: float = 0.6) -> str:
-    """`share` of the sentences with one character left out: a republisher's edits, which
-    keep a copy near (MinHash) but few of its sentences identical."""
+def retouch(rng: random.Random, text: str, share: float = 0.8) -> str:
+    """`share` of the sentences edited as republishers do: a character left out, or a
+    space or comma put in (which MinHash's normalising ignores). The copy stays near, but
+    few of its sentences are identical."""
     def edit(match: re.Match) -> str:
         sentence = match.group(0)
         if rng.random() >= share or len(sentence) < 8:
             return sentence
-        at = rng.randrange(len(sentence) - 1)
-        return sentence[:at] + sentence[at + 1:]
+        at = rng.randrange(1, len(sentence) - 1)
+        if rng.random() < 0.3:
+            return sentence[:at] + sentence[at + 1:]
+        return sentence[:at] + rng.choice(" ，、") + sentence[at:]
     return "\n".join(_SENTENCE.sub(edit, line) for line in text.split("\n"))  # never a line break
 
 

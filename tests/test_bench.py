@@ -92,4 +92,6 @@ def test_generated_text_repeats_itself_about_as_little_as_corpus(texts):
     real_lines, real_sentences = run.repeated_shares(run.texts_of(ROOT / "corpus"))
     lines, sentences = run.repeated_shares(texts)
     assert real_lines < 0.05 and real_sentences < 0.05
-    assert lines < 0.15 and sentences < 0.15
+    # within a point and a half of corpus/ (at the benchmark's 2,000 articles: 2.8 % and 2.8 %
+    # against 1.9 % and 2.1 %)
+    assert abs(lines - real_lines) < 0.015 and abs(sentences - real_sentences) < 0.015
