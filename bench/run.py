@@ -1,15 +1,17 @@
-"""Speed and scale benchmark (issue 8), not part of the tests: `make bench`.
+"""Speed and scale benchmark (issues 8 and 24), not part of the tests: `make bench`.
 
     python bench/run.py [--articles 2000] [--base 10000] [--small-base 1000] [--seed 1]
                         [--requests 60] [--profile-articles 400] [--repeat 3] [--workdir DIR]
 
 Generates a corpus (bench/generate.py) and prints, in one run on the same text:
 
+- the share of repeated lines and sentences of corpus/ and of the generated corpus;
+- first, ingest throughput on the real articles of corpus/ (85 once each, best of --repeat
+  runs, the command's fixed cost taken out) against `jieba.lcut` on the same text: the
+  figure of the throughput target;
 - ingest throughput of `kb ingest` (decode → clean → extract → store → graph update) in
   characters per second with one process and with --jobs 2, each also with --no-graph
   (the median of --repeat interleaved runs), against `jieba.lcut` over the same text;
-  and, for comparison, on the real articles of corpus/, whose lines do not repeat as the
-  generated corpus's do;
 - the time to add one new article to a base of --small-base and of --base articles (the
   median of --repeat articles added one after another);
 - full-text search and a facet query through Datasette on the --base knowledge base
@@ -61,9 +63,9 @@ print(json.dumps({"seconds": seconds, "peak_mb": resource.getrusage(resource.RUS
 """
 
 TARGETS = {
-    "throughput": 0.5,  # ingest, one process, at least this times jieba.lcut's chars/s
+    "throughput": 1.0,  # ingest of corpus/ (real text), one process, at least this times jieba.lcut's chars/s
     "speedup": 1.7,  # --jobs 2 over one process
-    "add_one": 1.0,  # seconds to add one article to the base
+    "add_one": 0.5,  # seconds to add one article to the base (less the command's start-up)
     "search_p95": 0.100,  # seconds, at 100,000 claims or more
     "graph_growth": 12.0,  # graph rebuild time from --small-base to --base articles (10× the articles)
     "memory_growth": 1.25,  # peak memory of the ingest from --small-base to --base: flat, up to noise
@@ -222,10 +224,10 @@ def print_repetition(real: list[str], generated_texts: list[str]) -> None:
         print(f"{name:<16} {len(texts):6,} articles  lines repeated {lines:6.1%}  sentences repeated {sentences:6.1%}")
 
 
-def real_throughput(work: Path) -> None:
-    """The same ingest on the real articles of corpus/, whose lines seldom repeat: what
-    the per-line memos cannot help with (a figure to read the generated one by, not a
-    target). corpus/ is small, so the fixed cost of a command (start-up, loading the
+def real_throughput(work: Path, repeat: int = 3) -> dict:
+    """Ingest throughput on the real articles of corpus/, whose lines seldom repeat: the
+    figure of the throughput target, since it predicts the next real article (the per-line
+    memos cannot help with it), best of `repeat` runs. corpus/ is small, so the fixed cost of a command (start-up, loading the
     lexicons and models, creating the database, importing the graph libraries) is taken
     out: it is the time of ingesting a one-line article that loads all of them."""
     corpus = ROOT / "corpus"
@@ -238,12 +240,13 @@ def real_throughput(work: Path) -> None:
     tiny.parent.mkdir(exist_ok=True)
     # traditional script and a pinyin reading: the lazily loaded converters load for it too
     tiny.write_text("預熱\n\n這個(gè)文章只有一行,委外催收是合法的。\n", encoding="utf-8")
-    fixed = min(ingest(tiny.parent, work / "tiny.db").seconds for _ in range(3))
-    seconds = min(ingest(corpus, work / "real.db").seconds for _ in range(3)) - fixed
-    print(f"\n## The same on corpus/: {len(texts)} real articles, {chars:,} characters, "
-          f"{repeated:.1%} of lines repeated (a command's fixed {fixed:.2f} s taken out)")
+    fixed = min(ingest(tiny.parent, work / "tiny.db").seconds for _ in range(repeat))
+    seconds = min(ingest(corpus, work / "real.db").seconds for _ in range(repeat)) - fixed
+    print(f"\n## Ingest throughput on corpus/: {len(texts)} real articles, {chars:,} characters, "
+          f"{repeated:.1%} of lines repeated (best of {repeat} runs; a command's fixed {fixed:.2f} s taken out)")
     print(f"kb ingest --jobs 1 (with graph)   {chars / seconds:12,.0f} chars/s  {seconds:7.2f} s  "
           f"{chars / seconds / jieba:5.2f} × jieba ({jieba:,.0f} chars/s)")
+    return {"real": chars / seconds, "real_jieba": jieba}
 
 
 def add_one(bases: dict[int, Path], new: list[Path], work: Path) -> dict[int, dict[str, float]]:
@@ -368,7 +371,7 @@ def profile(folder: Path, work: Path) -> list[tuple[str, float, float]]:
     return [(stage, seconds, seconds / total) for stage, seconds in rows]
 
 
-def report(rate: dict, added: dict, search: dict, graph: dict, memory: dict, claims: int,
+def report(rate: dict, real: dict, added: dict, search: dict, graph: dict, memory: dict, claims: int,
            stages: list, sizes: tuple[int, int]) -> None:
     """Each target of the issue with its figure and PASS/FAIL, and the slowest stage."""
     small, big = sizes
@@ -378,11 +381,12 @@ def report(rate: dict, added: dict, search: dict, graph: dict, memory: dict, cla
     p95, p95_bare = search["_search"][1], search["_search&_nosuggest=1"][1]
     growth, mem_growth = graph[big].seconds / graph[small].seconds, memory[big] / memory[small]
     lines = [
-        (f"ingest, 1 process, >= {TARGETS['throughput']} × jieba.lcut: {one / jieba:.2f} "
-         f"(--no-graph {rate['one_ng'] / jieba:.2f})", one >= TARGETS["throughput"] * jieba),
+        (f"ingest of corpus/ (real text), 1 process, >= {TARGETS['throughput']} × jieba.lcut: "
+         f"{real['real'] / real['real_jieba']:.2f} (generated text {one / jieba:.2f}, --no-graph "
+         f"{rate['one_ng'] / jieba:.2f})", real["real"] >= TARGETS["throughput"] * real["real_jieba"]),
         (f"--jobs 2 >= {TARGETS['speedup']} × --jobs 1: {two / one:.2f} "
          f"(--no-graph {rate['two_ng'] / rate['one_ng']:.2f})", two >= TARGETS["speedup"] * one),
-        (f"adding one article to {big:,} under {TARGETS['add_one']:.0f} s (the command less its start-up): "
+        (f"adding one article to {big:,} under {TARGETS['add_one']:.1f} s (the command less its start-up): "
          f"{add[big]:.2f} s; at {small:,}: {add[small]:.2f} s", add[big] < TARGETS["add_one"]),
         (f"search p95 under {1000 * TARGETS['search_p95']:.0f} ms at {claims:,} claims: {1000 * p95:.1f} ms "
          f"(without facet suggestions {1000 * p95_bare:.1f} ms)", p95 < TARGETS["search_p95"] and claims >= 100_000),
@@ -426,7 +430,7 @@ def main() -> None:
         print(f"# kb benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, work folder {work}")
         throughput_corpus = first(corpus, args.articles, work / f"first-{args.articles}")
         print_repetition(texts_of(ROOT / "corpus"), texts_of(throughput_corpus))
-        real_throughput(work)  # the figure that predicts the next real article: first
+        real = real_throughput(work, args.repeat)  # the figure that predicts the next real article: first
         rate = throughput(throughput_corpus, work, args.repeat)
 
         sizes = (args.small_base, args.base)
@@ -441,7 +445,7 @@ def main() -> None:
         added = add_one(bases, new, work)
         stages = profile(first(corpus, args.profile_articles, work / f"first-{args.profile_articles}"), work)
 
-        report(rate, added, search, graph, {n: run.peak_mb for n, (_, run) in builds.items()},
+        report(rate, real, added, search, graph, {n: run.peak_mb for n, (_, run) in builds.items()},
                claims_in(bases[args.base]), stages, sizes)
         print(f"benchmark took {time.perf_counter() - started:.0f} s")
     finally:
