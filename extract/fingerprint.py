@@ -137,15 +137,39 @@ def _line_signatures(norms: list[str], num_perm: int) -> list[np.ndarray]:
 
 def _signatures_of_lines(norms: list[str], num_perm: int, k: int = SHINGLE) -> list[np.ndarray]:
     """Each line's signature, the shingles of several lines permuted at a time."""
+    return _signatures_of_sets([{norm[i:i + k] for i in range(len(norm) - k + 1)} for norm in norms], num_perm)
+
+
+def _signatures_of_sets(sets: list[set[str]], num_perm: int) -> list[np.ndarray]:
+    """The signature of each (non-empty) shingle set, the shingles of several sets hashed
+    and permuted at a time (up to _ROWS of them): one numpy pass, not one per set."""
     out: list[np.ndarray] = []
     group: list[set[str]] = []
-    for norm in norms:
-        grams = {norm[i:i + k] for i in range(len(norm) - k + 1)}
-        if group and sum(map(len, group)) + len(grams) > _ROWS:
+    size = 0
+    for grams in sets:
+        if group and size + len(grams) > _ROWS:
             out += _group_signatures(group, num_perm)
-            group = []
+            group, size = [], 0
         group.append(grams)
+        size += len(grams)
     return out + (_group_signatures(group, num_perm) if group else [])
+
+
+def minhash_signatures(texts: list[str], num_perm: int = NUM_PERM) -> np.ndarray:
+    """`minhash_signature` of each text, as the rows of one array (uint32): the texts of
+    one line (claims, sentences) are signed together, their shingles hashed and permuted
+    a few thousand at a time, value for value what one text at a time gives."""
+    out = np.full((len(texts), num_perm), EMPTY, dtype=np.uint32)
+    rows, sets = [], []
+    for row, text in enumerate(texts):
+        if "\n" in text:
+            out[row] = minhash_signature(text, num_perm)
+        elif grams := shingles(text):
+            rows.append(row)
+            sets.append(grams)
+    if rows:
+        out[rows] = _signatures_of_sets(sets, num_perm)
+    return out
 
 
 def _group_signatures(group: list[set[str]], num_perm: int) -> list[np.ndarray]:

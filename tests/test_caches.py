@@ -39,6 +39,17 @@ def test_signatures_of_texts_of_many_lines_are_those_of_the_whole_text(monkeypat
     assert [fingerprint.minhash_signature(t) for t in texts + texts] == expected + expected
 
 
+def test_texts_signed_together_get_the_signatures_of_each_alone():
+    """Claim clustering signs the sentences of a base a few thousand at a time
+    (minhash_signatures): the same values as one text at a time, empty texts and texts of
+    several lines included."""
+    texts = [s.text for a in articles() for s in document.build_document(a).sentences]
+    texts += ["", "。！", "ab", "abcde", "abcdef", "两行\n文字"]
+    together = fingerprint.minhash_signatures(texts)
+    assert together.shape == (len(texts), fingerprint.NUM_PERM)
+    assert together.tolist() == [fresh_signature(t) for t in texts]
+
+
 def fresh_document(article) -> document.Document:
     document._CLEANED.clear()
     return document.build_document(article)

@@ -76,3 +76,22 @@ def test_every_member_is_similar_to_its_canonical_claim_and_equal_texts_share_a_
             assert estimate_similarity(minhash_signature(text[cid][1]), minhash_signature(text[canonical][1])) \
                 >= THRESHOLD or cid == canonical
             assert cluster_of_text.setdefault(text[cid], canonical) == canonical
+
+
+def test_band_keys_change_with_the_type_and_with_their_own_band_only():
+    """LSH buckets (computed for many signatures at once): claims of other types never
+    share one, and an edit to one band's values moves that band's key alone."""
+    from extract.fingerprint import minhash_signature
+    from kb.graph.clusters import BANDS, ROWS, band_keys, band_keys_of
+    import numpy as np
+
+    text = (CORPUS / "h017.txt").read_text(encoding="utf-8").splitlines()[0]
+    sig = np.asarray(minhash_signature(text), dtype=np.uint32)
+    legality = band_keys("legality", sig)
+    assert len(set(legality)) == BANDS
+    assert not set(legality) & set(band_keys("risk", sig))
+    edited = sig.copy()
+    edited[3 * ROWS] += 1
+    changed = [i for i, (a, b) in enumerate(zip(legality, band_keys("legality", edited))) if a != b]
+    assert changed == [3]
+    assert band_keys_of(["legality", "risk"], np.stack([sig, sig])).tolist() == [legality, band_keys("risk", sig)]

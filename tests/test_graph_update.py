@@ -243,3 +243,16 @@ def test_graph_tables_are_described_in_metadata(graph_kb_path):
             assert columns, table
             described = tables.get(table, {}).get("columns", {})
             assert [c for c in columns if c not in described] == [], table
+
+
+def test_a_graph_of_an_earlier_version_is_rebuilt_not_extended(without_h018, tmp_path):
+    """A graph built by other code (graph_state.version: e.g. its LSH band keys computed
+    another way) is rebuilt by the next ingest rather than extended with keys that could
+    never meet its own."""
+    before, h018 = without_h018
+    path = copy_db(before, tmp_path / "kb.db")
+    with sqlite3.connect(path) as conn:
+        conn.execute("update graph_state set value = '3' where key = 'version'")
+    assert "graph: rebuilt" in kb_ingest(str(h018), "--db", str(path))
+    assert query(path, "select value from graph_state where key = 'version'") != [("3",)]
+    assert_same_as_rebuild(path, tmp_path)

@@ -23,12 +23,13 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Protocol
+from typing import Iterable, Iterator, Protocol
 
 import numpy as np
 import sqlite_utils
 
-from extract.fingerprint import estimate_similarity, from_bytes, is_empty, minhash_signature, to_bytes
+from extract.fingerprint import (estimate_similarity, from_bytes, is_empty, minhash_signature,
+                                 minhash_signatures, to_bytes)
 from kb.store.schema import connect
 
 from .schema import SCOPED_CLAIMS, set_scope
@@ -46,14 +47,35 @@ class Claim:
     text: str
 
 
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # 2^64 / golden ratio: splitmix64's increment
+
+
+def _splitmix64(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer: every bit of h moves every bit of the result (uint64, wraps)."""
+    h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+def _type_seed(ctype: str) -> int:
+    return int.from_bytes(hashlib.blake2b(ctype.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def band_keys_of(types: list[str], signatures: np.ndarray) -> np.ndarray:
+    """The LSH bucket keys of signatures (rows of an array), one per band, as signed 64-bit
+    integers (SQLite INTEGER), computed for all rows at once. The claim type seeds the key:
+    only claims of one type are compared."""
+    values = np.asarray(signatures, dtype=np.uint64)[:, :BANDS * ROWS].reshape(len(signatures), BANDS, ROWS)
+    seeds = np.array([_type_seed(t) for t in types], dtype=np.uint64).reshape(-1, 1)
+    h = _splitmix64(seeds + np.arange(1, BANDS + 1, dtype=np.uint64) * _MIX)
+    for row in range(ROWS):
+        h = _splitmix64(h ^ values[:, :, row])
+    return h.view(np.int64)
+
+
 def band_keys(ctype: str, signature) -> list[int]:
-    """The LSH bucket keys of a signature, one per band, as signed 64-bit integers (SQLite
-    INTEGER). The claim type is part of the key: only claims of one type are compared."""
-    values = np.asarray(signature, dtype="<u4")
-    prefix = ctype.encode("utf-8") + b"\0"
-    return [int.from_bytes(hashlib.blake2b(prefix + bytes([band]) + values[band * ROWS:(band + 1) * ROWS].tobytes(),
-                                           digest_size=8).digest(), "little", signed=True)
-            for band in range(BANDS)]
+    """`band_keys_of` one signature."""
+    return band_keys_of([ctype], np.asarray(signature, dtype=np.uint32).reshape(1, -1))[0].tolist()
 
 
 class LeaderIndex(Protocol):
@@ -108,13 +130,14 @@ class SqlLeaderIndex:
                         [cluster_id, to_bytes(signature)])
 
 
-def place_claim(claim: Claim, index: LeaderIndex, signature=None) -> int:
+def place_claim(claim: Claim, index: LeaderIndex, signature=None, keys: list[int] | None = None) -> int:
     """The cluster id of a claim placed after every claim already in `index`: the earliest
-    similar canonical claim's, or its own id (the claim becomes canonical and is indexed)."""
+    similar canonical claim's, or its own id (the claim becomes canonical and is indexed).
+    `signature` and `keys` (its band keys): computed here when not given."""
     sig = np.asarray(minhash_signature(claim.text) if signature is None else signature, dtype=np.uint32)
     if is_empty(sig):
         return claim.id
-    keys = band_keys(claim.type, sig)
+    keys = band_keys(claim.type, sig) if keys is None else keys
     similar = [cid for cid, other in index.candidates(keys) if estimate_similarity(sig, other) >= THRESHOLD]
     if similar:
         return min(similar)
@@ -122,20 +145,41 @@ def place_claim(claim: Claim, index: LeaderIndex, signature=None) -> int:
     return claim.id
 
 
+_SIGNED_AT_ONCE = 4096  # distinct claim texts signed together: one numpy pass, a few MB
+
+
 def cluster_claims(claims: Iterable[Claim], index: LeaderIndex | None = None) -> dict[int, int]:
     """claim id → cluster id for claims given in id order, all after those in `index`.
     Identical texts of a type always land in one cluster (see the module docstring), so
-    each distinct text is placed once: content farms repeat sentences thousands of times."""
+    each distinct text is placed once: content farms repeat sentences thousands of times.
+    The texts are signed (MinHash, band keys) a few thousand at a time, then placed one
+    by one in order."""
     index = MemoryLeaderIndex() if index is None else index
-    placed: dict[tuple[str, str], int] = {}
+    placed: dict[tuple[str, str], int | None] = {}
     out: dict[int, int] = {}
-    for claim in claims:
-        key = (claim.type, claim.text)
-        if key not in placed:
-            sig = np.asarray(minhash_signature(claim.text), dtype=np.uint32)
-            placed[key] = None if is_empty(sig) else place_claim(claim, index, sig)
-        out[claim.id] = placed[key] or claim.id  # a text with no letters or digits stays alone
+    for chunk in _chunks(claims, _SIGNED_AT_ONCE):
+        new = list(dict.fromkeys((c.type, c.text) for c in chunk if (c.type, c.text) not in placed))
+        signatures = minhash_signatures([text for _type, text in new])
+        keys = band_keys_of([ctype for ctype, _text in new], signatures)
+        signed = {key: (sig, k) for key, sig, k in zip(new, signatures, keys.tolist())}
+        for claim in chunk:
+            key = (claim.type, claim.text)
+            if key not in placed:
+                sig, k = signed[key]
+                placed[key] = None if is_empty(sig) else place_claim(claim, index, sig, k)
+            out[claim.id] = placed[key] or claim.id  # a text with no letters or digits stays alone
     return out
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def group_claims(claims: list[tuple[int, str, str]]) -> list[list[int]]:

@@ -14,7 +14,7 @@ import sqlite_utils
 
 # Bump when the definition of nodes, edges or clusters changes: a database built with
 # another version is rebuilt in full by the next update instead of being extended.
-GRAPH_VERSION = "3"
+GRAPH_VERSION = "4"  # 4: LSH band keys of claim clusters computed with numpy (splitmix64)
 
 TABLES = {
     "graph_state": "key text primary key, value text",
