@@ -2,31 +2,31 @@
 article's analysis text (`Document.clean.text`), so that content-farm copies with small
 edits can be found without comparing every pair of articles.
 
-Pure and deterministic: the shingles are hashed with SHA-1 (datasketch's default hash
-function, not Python's `hash`, so PYTHONHASHSEED plays no part) and permuted with
-datasketch's affine32 scheme from a fixed seed, so the same text gives the same signature
-in every process and on every machine. The scheme is computed here with numpy, value for
-value what datasketch's MinHash gives (a test checks it): importing datasketch imports
-scipy, most of a second at the start of every ingest process.
-"""
+Pure, deterministic and vectorised: the texts' characters are one numpy array of code
+points; every shingle (SHINGLE characters) is hashed there at once by a polynomial over
+its code points, mixed by MurmurHash3's finalizer, and permuted with datasketch's affine32
+scheme (h → a·h + b mod 2^32) from a fixed seed. No Python call per shingle and no memo:
+hashing each shingle with SHA-1 (datasketch's default, which SCHEME "affine32-sha1" was)
+cost a tenth of the ingest of real text. The same text gives the same signature in every
+process and on every machine; a database signed with another scheme is signed again
+(kb.store.duplicates.DuplicateIndex.backfill)."""
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from functools import lru_cache
 
 import numpy as np
 
-from .memo import BatchMemo
-
 NUM_PERM = 128
 SHINGLE = 5  # characters per shingle
 SEED = 1
-SCHEME = "affine32"
+SCHEME = "affine32-poly32"
 EMPTY = (1 << 32) - 1  # the value of every slot of a MinHash that saw nothing
 _DTYPE = np.dtype("<u4")  # affine32 hash values, little-endian, for storage
 _NOT_ALNUM = re.compile(r"[\W_]+")  # \w is str.isalnum() plus "_"
+_BASE = np.uint32(0x01000193)  # the polynomial's base: FNV's 32-bit prime (odd, well spread)
+_ROWS = 4096  # shingles permuted at a time: the (shingles × num_perm) array stays small
 
 
 def normalise(text: str) -> str:
@@ -54,7 +54,8 @@ def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 32-bit finalizer, datasketch's pre-mix of every input hash."""
+    """MurmurHash3's 32-bit finalizer (datasketch's pre-mix of every input hash): every
+    bit of the polynomial reaches every bit."""
     h = h ^ (h >> np.uint32(16))
     h = h * np.uint32(0x85EBCA6B)
     h = h ^ (h >> np.uint32(13))
@@ -62,128 +63,55 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-def _sha1_hash32(grams: set[str] | list[str]) -> np.ndarray:
-    """datasketch's default hash (sha1_hash32: the first 4 bytes of SHA-1, little-endian)
-    of each shingle."""
-    return np.fromiter(_HASHED.get_many(list(grams)), dtype=np.uint32, count=len(grams))
+def shingle_polynomial(gram: str) -> int:
+    """The hash of one shingle before mixing, as the vectorised code computes it: value
+    for value, the signatures are datasketch's `MinHash(scheme="affine32",
+    hashfunc=shingle_polynomial)` (which mixes with _fmix32 itself; a test checks it)."""
+    h = 0
+    for ch in gram.ljust(SHINGLE, "\0"):
+        h = (h * int(_BASE) + ord(ch)) % (1 << 32)
+    return h
 
 
-def _compute_sha1_hash32(grams: list[str]) -> list[int]:
-    digests = b"".join([hashlib.sha1(g.encode("utf-8")).digest()[:4] for g in grams])
-    return np.frombuffer(digests, dtype=_DTYPE).tolist()
-
-
-# shingle → its sha1_hash32: content farms repeat their sentences, so most shingles of an
-# article were hashed for an earlier one (nine in ten in the bench corpus), and hashing
-# was two thirds of a signature's time (~10 MB)
-_HASHED: BatchMemo[str, int] = BatchMemo(_compute_sha1_hash32, 1 << 16)
-
-
-_ROWS = 4096  # shingles permuted at a time: the (shingles × num_perm) array stays small
-
-
-def minhash_signature(text: str, num_perm: int = NUM_PERM) -> list[int]:
-    """MinHash signature (num_perm ints) of the text's character shingles. A text with
-    no letters or digits gets the empty signature (every value EMPTY).
-
-    A text of several lines is signed line by line: the minimum over all its shingles is
-    the minimum of each line's own shingles (remembered per line: content farms repeat
-    their lines) and of the shingles that cross a line break (normalising drops the break,
-    and no normalisation joins characters across one)."""
-    norms = _normalised_lines(text) if "\n" in text else []
-    joined = "".join(norms)
-    if len(joined) <= SHINGLE:  # one line, or a text of one shingle at most
-        return _signature_of(shingles(text), num_perm).tolist()
-    signature = _signature_of(_crossing(norms, joined), num_perm)
-    own = _line_signatures([norm for norm in norms if len(norm) >= SHINGLE], num_perm)
-    if own:
-        signature = np.minimum(signature, np.minimum.reduce(own))
-    return signature.tolist()
-
-
-_NOT_ALNUM_OR_BREAK = re.compile(r"(?:[^\w\n]|_)+")
-
-
-def _normalised_lines(text: str) -> list[str]:
-    """`normalise` of each line of the text, in one pass (NFKC joins no character with a
-    line break)."""
-    return _NOT_ALNUM_OR_BREAK.sub("", unicodedata.normalize("NFKC", text).casefold()).split("\n")
-
-
-def _signature_of(grams: set[str], num_perm: int) -> np.ndarray:
-    a, b = _permutations(num_perm)
-    signature = np.full(num_perm, EMPTY, dtype=np.uint32)
-    hashes = _fmix32(_sha1_hash32(grams))
-    for i in range(0, len(hashes), _ROWS):
-        permuted = hashes[i:i + _ROWS, None] * a + b  # uint32: wraps around, the mod 2^32
-        signature = np.minimum(signature, permuted.min(axis=0))
-    return signature
-
-
-def _crossing(norms: list[str], joined: str, k: int = SHINGLE) -> set[str]:
-    """The shingles of `joined` (the normalised lines, joined) that cross a line break."""
-    grams: set[str] = set()
-    end = 0
-    for norm in norms[:-1]:
-        end += len(norm)
-        grams.update(joined[i:i + k] for i in range(max(0, end - k + 1), min(end, len(joined) - k + 1)))
-    return grams
-
-
-def _line_signatures(norms: list[str], num_perm: int) -> list[np.ndarray]:
-    """The signature of each line's own shingles (lines of SHINGLE characters or more)."""
-    return _LINE_SIGNATURES.get_many([(num_perm, norm) for norm in norms])
-
-
-def _signatures_of_lines(norms: list[str], num_perm: int, k: int = SHINGLE) -> list[np.ndarray]:
-    """Each line's signature, the shingles of several lines permuted at a time."""
-    return _signatures_of_sets([{norm[i:i + k] for i in range(len(norm) - k + 1)} for norm in norms], num_perm)
-
-
-def _signatures_of_sets(sets: list[set[str]], num_perm: int) -> list[np.ndarray]:
-    """The signature of each (non-empty) shingle set, the shingles of several sets hashed
-    and permuted at a time (up to _ROWS of them): one numpy pass, not one per set."""
-    out: list[np.ndarray] = []
-    group: list[set[str]] = []
-    size = 0
-    for grams in sets:
-        if group and size + len(grams) > _ROWS:
-            out += _group_signatures(group, num_perm)
-            group, size = [], 0
-        group.append(grams)
-        size += len(grams)
-    return out + (_group_signatures(group, num_perm) if group else [])
+def _shingle_hashes(norms: list[str], k: int = SHINGLE) -> tuple[np.ndarray, np.ndarray]:
+    """(hash of every shingle, index of the text it belongs to) for normalised texts, in
+    text order. A text shorter than k is one shingle: its characters then NULs (which no
+    normalised text holds), so it equals no shingle of k characters."""
+    lengths = np.fromiter(map(len, norms), dtype=np.int64, count=len(norms))
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    codes = np.frombuffer("".join(norms).encode("utf-32-le"), dtype=_DTYPE)
+    n = len(codes)
+    owner = np.repeat(np.arange(len(norms)), lengths)
+    end_of = ends[owner]
+    position = np.arange(n)
+    padded = np.concatenate([codes, np.zeros(k - 1, dtype=np.uint32)])
+    h = np.zeros(n, dtype=np.uint32)
+    for j in range(k):  # the characters of each window that lie inside its own text
+        h = h * _BASE + np.where(position + j < end_of, padded[j:j + n], np.uint32(0))
+    keep = (position + k <= end_of) | ((position == starts[owner]) & (end_of - position < k))
+    return _fmix32(h[keep]), owner[keep]
 
 
 def minhash_signatures(texts: list[str], num_perm: int = NUM_PERM) -> np.ndarray:
-    """`minhash_signature` of each text, as the rows of one array (uint32): the texts of
-    one line (claims, sentences) are signed together, their shingles hashed and permuted
-    a few thousand at a time, value for value what one text at a time gives."""
+    """The MinHash signature of each text, as the rows of one array (uint32); a text with
+    no letters or digits gets the empty signature (every value EMPTY). The shingles of all
+    the texts are hashed in one pass and permuted a few thousand at a time."""
+    a, b = _permutations(num_perm)
     out = np.full((len(texts), num_perm), EMPTY, dtype=np.uint32)
-    rows, sets = [], []
-    for row, text in enumerate(texts):
-        if "\n" in text:
-            out[row] = minhash_signature(text, num_perm)
-        elif grams := shingles(text):
-            rows.append(row)
-            sets.append(grams)
-    if rows:
-        out[rows] = _signatures_of_sets(sets, num_perm)
+    hashes, owner = _shingle_hashes([normalise(t) for t in texts])
+    for i in range(0, len(hashes), _ROWS):
+        chunk, owners = hashes[i:i + _ROWS], owner[i:i + _ROWS]
+        firsts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])  # owners come in runs
+        mins = np.minimum.reduceat(chunk[:, None] * a + b, firsts, axis=0)  # uint32: wraps, the mod 2^32
+        rows = owners[firsts]
+        out[rows] = np.minimum(out[rows], mins)
     return out
 
 
-def _group_signatures(group: list[set[str]], num_perm: int) -> list[np.ndarray]:
-    if len(group) == 1:
-        return [_signature_of(group[0], num_perm)]
-    a, b = _permutations(num_perm)
-    hashes = _fmix32(_sha1_hash32([gram for grams in group for gram in grams]))
-    starts = np.cumsum([0] + [len(grams) for grams in group[:-1]])
-    return list(np.minimum.reduceat(hashes[:, None] * a + b, starts, axis=0))
-
-
-# (num_perm, normalised line) → the signature of its own shingles (~6 MB)
-_LINE_SIGNATURES: BatchMemo[tuple[int, str], np.ndarray] = BatchMemo(
-    lambda keys: _signatures_of_lines([norm for _n, norm in keys], keys[0][0]), 1 << 13)
+def minhash_signature(text: str, num_perm: int = NUM_PERM) -> list[int]:
+    """MinHash signature (num_perm ints) of the text's character shingles."""
+    return minhash_signatures([text], num_perm)[0].tolist()
 
 
 def is_empty(signature) -> bool:

@@ -1,5 +1,6 @@
-"""The memos of the pipeline (shingle hashes, cleaned lines) give the results computed
-without them, also when they fill up and are emptied in the middle of an article."""
+"""The memos of the pipeline (cleaned lines, script counts, section rules) give the
+results computed without them, also when they fill up and are emptied in the middle of
+an article; the vectorised MinHash gives what hashing one shingle at a time gives."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,39 +16,43 @@ def articles():
     return [a for path in sorted(CORPUS.glob("*.txt"))[:12] for a in load(path)]
 
 
-def fresh_signature(text: str) -> list[int]:
-    fingerprint._HASHED.clear()
-    return fingerprint.minhash_signature(text)
+def reference_signature(text: str) -> list[int]:
+    """MinHash of the text's shingles one shingle at a time: what the vectorised code must give."""
+    import numpy as np
+
+    a, b = fingerprint._permutations(fingerprint.NUM_PERM)
+    grams = fingerprint.shingles(text)
+    if not grams:
+        return [fingerprint.EMPTY] * fingerprint.NUM_PERM
+    hashes = fingerprint._fmix32(np.array([fingerprint.shingle_polynomial(g) for g in grams], dtype=np.uint32))
+    return (hashes[:, None] * a + b).min(axis=0).tolist()
 
 
-def test_signatures_do_not_depend_on_the_shingle_memo(monkeypatch):
-    texts = [a.text for a in articles()]
-    expected = [fresh_signature(t) for t in texts]
-    monkeypatch.setattr(fingerprint._HASHED, "maxsize", 300)  # smaller than one article's shingles
-    fingerprint._HASHED.clear()
-    assert [fingerprint.minhash_signature(t) for t in texts + texts] == expected + expected
-
-
-def test_signatures_of_texts_of_many_lines_are_those_of_the_whole_text(monkeypatch):
-    """Signed line by line (each line's own shingles, remembered, and those crossing a
-    line break): the signature of all the text's shingles."""
+def test_signatures_of_texts_of_many_lines_are_those_of_the_whole_text():
+    """Shingles cross line breaks (normalising drops them) and a text shorter than a
+    shingle is one shingle: the signature of all the text's shingles, hashed one by one."""
     texts = [document.build_document(a).clean.text for a in articles()]
     texts += ["ab\ncd", "abc\nde", "abcde\nf", "a\nb\nc\nd\ne\nf", "！\n？\nab", "Ａ\nＢ_c\n\u2028x\r\nyz１２", "e\n\u0301abcd"]
-    expected = [fingerprint._signature_of(fingerprint.shingles(t), fingerprint.NUM_PERM).tolist() for t in texts]
-    monkeypatch.setattr(fingerprint._LINE_SIGNATURES, "maxsize", 5)
-    fingerprint._LINE_SIGNATURES.clear()
-    assert [fingerprint.minhash_signature(t) for t in texts + texts] == expected + expected
+    assert [fingerprint.minhash_signature(t) for t in texts] == [reference_signature(t) for t in texts]
 
 
 def test_texts_signed_together_get_the_signatures_of_each_alone():
-    """Claim clustering signs the sentences of a base a few thousand at a time
-    (minhash_signatures): the same values as one text at a time, empty texts and texts of
-    several lines included."""
+    """Claim clustering signs the sentences of a base all at once (minhash_signatures):
+    the same values as one text at a time, empty texts, texts shorter than a shingle and
+    texts of several lines included, across the chunks of permuted shingles."""
     texts = [s.text for a in articles() for s in document.build_document(a).sentences]
-    texts += ["", "。！", "ab", "abcde", "abcdef", "两行\n文字"]
+    texts += ["", "。！", "ab", "abcde", "abcdef", "两行\n文字", "a"]
     together = fingerprint.minhash_signatures(texts)
     assert together.shape == (len(texts), fingerprint.NUM_PERM)
-    assert together.tolist() == [fresh_signature(t) for t in texts]
+    assert sum(len(fingerprint.normalise(t)) for t in texts) > 2 * fingerprint._ROWS
+    assert together.tolist() == [fingerprint.minhash_signature(t) for t in texts]
+    assert together[-7:].tolist() == [reference_signature(t) for t in texts[-7:]]
+
+
+def test_a_short_text_is_not_a_shingle_of_a_longer_one():
+    assert len({fingerprint.shingle_polynomial(g) for g in ("abc", "abcd", "abcde", "bcdef")}) == 4
+    assert fingerprint.estimate_similarity(fingerprint.minhash_signature("abc"),
+                                           fingerprint.minhash_signature("abcde")) == 0.0
 
 
 def fresh_document(article) -> document.Document:

@@ -16,6 +16,8 @@ import pytest
 from conftest import A000, CORPUS, CORPUS_FILES, ROOT, copy_db, row_counts
 from extract.fingerprint import (EMPTY, NUM_PERM, estimate_similarity, from_bytes, minhash_signature,
                                  to_bytes)
+from extract.document import build_document
+from extract.formats import Article
 from kb.store.duplicates import THRESHOLD, DuplicateIndex
 from kb.store.ingest import analyse_file, ingest
 
@@ -227,16 +229,16 @@ def test_index_prefers_the_most_similar_and_points_to_the_canonical():
     assert index.find("x", minhash_signature((CORPUS / "h005.txt").read_text(encoding="utf-8"))) is None
 
 
-def test_signature_is_datasketch_minhash():
-    """extract.fingerprint computes datasketch's affine32 MinHash itself (datasketch
-    imports scipy, most of a second per process); the values are the same."""
+def test_signature_is_affine32_minhash_of_the_shingles():
+    """extract.fingerprint permutes its shingle hashes with datasketch's affine32 scheme:
+    given the same hashes, datasketch's MinHash gives the same values."""
     from datasketch import MinHash
 
-    from extract.fingerprint import SEED, shingles
+    from extract.fingerprint import SEED, shingle_polynomial, shingles
 
     def reference(text: str, num_perm: int = NUM_PERM) -> list[int]:
-        m = MinHash(num_perm=num_perm, seed=SEED, scheme="affine32")
-        m.update_batch([g.encode("utf-8") for g in shingles(text)])
+        m = MinHash(num_perm=num_perm, seed=SEED, scheme="affine32", hashfunc=shingle_polynomial)
+        m.update_batch(list(shingles(text)))
         return [int(v) for v in m.hashvalues]
 
     texts = [(CORPUS / name).read_text(encoding="utf-8") for name in CORPUS_FILES[:10]]
@@ -244,6 +246,25 @@ def test_signature_is_datasketch_minhash():
     for text in texts:
         assert minhash_signature(text) == reference(text)
     assert minhash_signature(texts[0], 64) == reference(texts[0], 64)
+
+
+def test_signatures_of_another_scheme_are_signed_again(copy_file, tmp_path, monkeypatch):
+    """A base whose signatures an earlier version computed (SHA-1 shingle hashes) gets
+    every signature anew at the next ingest: old and new ones would never match."""
+    import extract.fingerprint as fingerprint
+
+    db_path = tmp_path / "kb.db"
+    ingest([str(CORPUS / A000), str(copy_file)], str(db_path))
+    expected = articles(db_path)
+    signed = query(db_path, "select article_id, minhash from article_fingerprints order by article_id")
+    conn = sqlite3.connect(str(db_path))
+    with conn:  # what another scheme stored: other values of the same size
+        conn.execute("update article_fingerprints set minhash = randomblob(length(minhash))")
+    conn.close()
+    summary = ingest([str(CORPUS / A000)], str(db_path))
+    assert summary.unchanged == 1
+    assert query(db_path, "select article_id, minhash from article_fingerprints order by article_id") == signed
+    assert articles(db_path) == expected
 
 
 def test_bands_are_datasketch_optimal_banding():
@@ -264,5 +285,6 @@ def test_lookup_reads_only_articles_sharing_a_band(kb_path, copy_file, tmp_path)
     plan = " ".join(r[3] for r in db.execute("explain query plan " + index._candidates_sql, [b""] * 14))
     assert plan.count("USING INDEX article_fingerprints_band") == 14 and "SCAN" not in plan
     original = next(r for r in articles(kb_path).values() if r["source"].endswith(A000))
-    found = index.find("new", minhash_signature(edited_copy((CORPUS / A000).read_text(encoding="utf-8"))))
+    copy = Article(source=COPY, text=edited_copy((CORPUS / A000).read_text(encoding="utf-8")))
+    found = index.find("new", minhash_signature(build_document(copy).clean_text))  # signed as ingest signs it
     assert found is not None and found[0] == original["id"]

@@ -82,28 +82,36 @@ class DuplicateIndex:
         return row[0] if row else None
 
     def complete(self) -> bool:
-        """Whether every article has a signature of this index's size: two counts over
-        narrow indexes and the oldest signature's size, where finding the articles without
-        one reads every row (checked at the start of every ingest)."""
+        """Whether every article has a signature of this index's size and scheme: two
+        counts over narrow indexes, and the oldest signature signed again from its text
+        (finding the articles without one reads every row; checked at every ingest)."""
         articles, signed = (self.db.execute(f"select count(*) from {table}").fetchone()[0]
                             for table in ("articles", "article_fingerprints"))
-        oldest = self.db.execute("select length(minhash) from article_fingerprints order by rowid limit 1").fetchone()
-        return articles == signed and (oldest is None or oldest[0] == VALUE_BYTES * self.num_perm)
+        return articles == signed and not self._stale_scheme()
+
+    def _stale_scheme(self) -> bool:
+        """Whether the signatures were computed by another num_perm or signing scheme
+        (an earlier version of extract.fingerprint): the oldest one is not what its text
+        gives today."""
+        oldest = self.db.execute("select f.minhash, a.clean_text from article_fingerprints f "
+                                 "join articles a on a.id = f.article_id order by f.rowid limit 1").fetchone()
+        return oldest is not None and (len(oldest[0]) != VALUE_BYTES * self.num_perm
+                                       or from_bytes(oldest[0]) != minhash_signature(oldest[1] or "", self.num_perm))
 
     def backfill(self) -> int:
         """Compute and store the signatures of articles stored before fingerprints existed
-        (or with another num_perm), in ingestion order, and look up those not marked as
-        copies. Returns how many were filled in."""
+        (all of them when the stored ones are of another num_perm or scheme), in ingestion
+        order, and look up those not marked as copies. Returns how many were filled in."""
         if self.complete():
             return 0
         db = self.db
+        if self._stale_scheme():
+            with db.conn:
+                db.execute("delete from article_fingerprints")
         missing = db.execute("select a.id, a.clean_text, a.duplicate_of from articles a "
                              "left join article_fingerprints f on f.article_id = a.id "
-                             "where f.minhash is null or length(f.minhash) != ? order by a.rowid",
-                             [VALUE_BYTES * self.num_perm]).fetchall()
+                             "where f.minhash is null order by a.rowid").fetchall()
         with db.conn:
-            for aid, _, _ in missing:  # not candidates of one another until filled in, in order
-                db.execute("delete from article_fingerprints where article_id = ?", [aid])
             for aid, text, duplicate_of in missing:
                 self._store_signature(aid, minhash_signature(text or "", self.num_perm))
                 if duplicate_of is None:
