@@ -17,11 +17,10 @@ GB2312-range text almost never re-decodes as a string of UTF-8 CJK characters.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from ..offsets import Edit
 from .pinyin import readings
-from .script import to_simplified
+from .script import simplified_lines
 
 RULE = "mojibake_utf8_as_gbk"  # one rule name for both kinds (callers key on it)
 
@@ -47,16 +46,24 @@ def _char(b: bytes) -> str | None:
     return c if len(c) == 1 and not "\ue000" <= c <= "\uf8ff" else None
 
 
-@lru_cache(maxsize=8192)
 def _rare(ch: str) -> bool:
     """Outside GB2312 once simplified: rare in real text, common in mojibake."""
-    if not ch.strip() or ch.isascii():
-        return False
-    try:
-        to_simplified(ch).encode("gb2312")
-        return False
-    except UnicodeEncodeError:
-        return True
+    if ch not in _RARE and ch not in _COMMON:
+        _classify({ch})
+    return ch in _RARE
+
+
+def _classify(chars: set[str]) -> None:
+    """Sort characters not seen before into _RARE and _COMMON, simplified in one OpenCC
+    call: a call per character cost more than the cleaning of a line."""
+    candidates = sorted(c for c in chars if c.strip() and not c.isascii())
+    _COMMON.update(chars.difference(candidates))
+    for ch, simplified in zip(candidates, simplified_lines(candidates)):
+        try:
+            simplified.encode("gb2312")
+            _COMMON.add(ch)
+        except UnicodeEncodeError:
+            _RARE.add(ch)
 
 
 def _realign(text: str, pos: int, lead: int) -> list[tuple[str, int]]:
@@ -131,18 +138,19 @@ def _confident(run: str, repaired: str) -> bool:
             and any(_rare(c) or c == "\ufffd" for c in run))
 
 
-# characters seen and found not _rare: a line made of them only is skipped with one set test
+# characters seen, sorted by _classify (at most the characters of Unicode): a line of
+# characters seen before costs one set difference
 _COMMON: set[str] = set()
+_RARE: set[str] = set()
 
 
 def has_rare(text: str) -> bool:
     """Whether the text holds a character a mojibake run needs: one _rare (U+FFFD is)."""
-    new = set(text) - _COMMON
-    if not new:
-        return False
-    rare = [c for c in new if _rare(c)]
-    _COMMON.update(new.difference(rare))
-    return bool(rare)
+    chars = set(text)
+    new = chars - _COMMON - _RARE
+    if new:
+        _classify(new)
+    return not _RARE.isdisjoint(chars)
 
 
 def _utf8_as_gbk(text: str, taken: list[Edit]) -> list[Edit]:
