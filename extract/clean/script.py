@@ -30,7 +30,7 @@ _CJK_BLOCKS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
 
 
 @lru_cache(maxsize=1)
-def _converted_twice() -> re.Pattern:
+def _twice_converted_chars() -> str:
     """The characters tw2s gives as the simplified form of another and still converts on
     their own (麼 → 么, yet 么 → 幺): they are simplified already and stay as they are, so
     converting simplified text changes nothing. Found by converting every character of
@@ -38,17 +38,28 @@ def _converted_twice() -> re.Pattern:
     chars = [chr(c) for start, end in _CJK_BLOCKS for c in range(start, end)]
     out = _converter().convert("\n".join(chars)).split("\n")
     simplified = {o: c for c, o in zip(chars, out) if o != c and len(o) == 1}
-    twice = sorted(t for t in set(simplified.values()) if t in simplified)
-    return re.compile(f"[{''.join(twice)}]" if twice else r"(?!)")
+    return "".join(sorted(t for t in set(simplified.values()) if t in simplified))
+
+
+@lru_cache(maxsize=1)
+def _converted_twice() -> re.Pattern:
+    twice = _twice_converted_chars()
+    return re.compile(f"[{re.escape(twice)}]" if twice else r"(?!)")
+
+
+@lru_cache(maxsize=1)
+def _converted_twice_codes() -> np.ndarray:
+    return _codes(_twice_converted_chars())
 
 
 def _keep_simplified(text: str, out: str) -> str:
     """`out` (tw2s of `text`, the same length) with the characters of `text` that were
-    simplified already put back."""
-    twice = _converted_twice()
-    if not twice.search(text):
+    simplified already put back (position by position, in numpy: lines are long)."""
+    if not _converted_twice().search(text):
         return out
-    return "".join(t if twice.fullmatch(t) else o for t, o in zip(text, out))
+    codes = _codes(text)
+    kept = np.where(np.isin(codes, _converted_twice_codes()), codes, _codes(out))
+    return kept.astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
 
 
 @lru_cache(maxsize=1)
