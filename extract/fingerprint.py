@@ -35,6 +35,19 @@ def normalise(text: str) -> str:
     return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
+_NOT_ALNUM_OR_NUL = re.compile(r"(?:[^\w\0]|_)+")
+
+
+def normalise_each(texts: list[str]) -> list[str]:
+    """`normalise` of each text, in one pass over all of them: joined by NUL, which no
+    normalised text holds (it is no letter) and across which NFKC composes nothing (a
+    starter with which no mark composes) and case-folding looks at no neighbour."""
+    if len(texts) < 2:
+        return [normalise(t) for t in texts]
+    joined = "\0".join(t.replace("\0", "") for t in texts)
+    return _NOT_ALNUM_OR_NUL.sub("", unicodedata.normalize("NFKC", joined).casefold()).split("\0")
+
+
 def shingles(text: str, k: int = SHINGLE) -> set[str]:
     """The character k-grams of the normalised text; a text shorter than k is one shingle."""
     norm = normalise(text)
@@ -99,7 +112,7 @@ def minhash_signatures(texts: list[str], num_perm: int = NUM_PERM) -> np.ndarray
     the texts are hashed in one pass and permuted a few thousand at a time."""
     a, b = _permutations(num_perm)
     out = np.full((len(texts), num_perm), EMPTY, dtype=np.uint32)
-    hashes, owner = _shingle_hashes([normalise(t) for t in texts])
+    hashes, owner = _shingle_hashes(normalise_each(texts))
     for i in range(0, len(hashes), _ROWS):
         chunk, owners = hashes[i:i + _ROWS], owner[i:i + _ROWS]
         firsts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])  # owners come in runs
