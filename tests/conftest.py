@@ -102,10 +102,10 @@ def article(db):
 METADATA = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
 
 
-def datasette_get(db_path: str | Path):
-    """get(path, **params) → a response of Datasette serving db_path in process, with
-    metadata.yml and the project's plugin."""
-    ds = Datasette([str(db_path)], metadata=METADATA)
+def datasette_get(*db_paths: str | Path, metadata: dict | None = METADATA):
+    """get(path, **params) → a response of Datasette serving db_paths in process, with
+    metadata.yml (None: none, the plugin gives it) and the project's plugin."""
+    ds = Datasette([str(p) for p in db_paths], metadata=metadata)
     return lambda url, **params: asyncio.run(ds.client.get(url, params=params or None))
 
 

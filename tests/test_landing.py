@@ -1,0 +1,133 @@
+"""The landing page of a knowledge base (Datasette's database page, /NAME) and the home
+page's line for it: the counts shown are the database's own, every link opens a page, and
+it works under any name, for two knowledge bases at once; any other database keeps
+Datasette's page."""
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+
+from conftest import copy_db, datasette_get
+
+COUNT = re.compile(r'data-count="([^"]+)">([\d,]+)</a>')
+STARTING_POINTS = ("contested_subjects", "laws_cited", "process_steps", "common_risks", "repeated_claims")
+
+
+@pytest.fixture(scope="module")
+def research(graph_kb_path, tmp_path_factory):
+    return copy_db(graph_kb_path, tmp_path_factory.mktemp("landing") / "research.db")
+
+
+@pytest.fixture(scope="module")
+def get(research):
+    return datasette_get(research, metadata=None)
+
+
+def landing_html(page: str) -> str:
+    """The landing part of a database page."""
+    found = re.search(r'<div class="kb kb-landing">.*?</div>', page, re.S)
+    assert found, "no landing on the page"
+    return found.group(0)
+
+
+def shown_counts(page: str) -> dict[str, int]:
+    return {key: int(value.replace(",", "")) for key, value in COUNT.findall(landing_html(page))}
+
+
+def own_counts(path) -> dict[str, int]:
+    """What the database itself counts, written apart from kb/publish/landing.py."""
+    conn = sqlite3.connect(str(path))
+    try:
+        one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+        counts = {"articles": one("select count(*) from articles"), "claims": one("select count(*) from claims"),
+                  "laws_cited": one("select count(*) from (select distinct l.id from laws l "
+                                    "join claim_laws cl on cl.law_id = l.id)")}
+        if one("select count(*) from sqlite_master where name = 'claim_clusters'"):  # built by kb graph
+            counts["repeated_clusters"] = one("select count(*) from claim_clusters where n_independent_articles >= 2")
+        counts |= {f"type:{t}": n for t, n in conn.execute("select type, count(*) from claims group by 1")}
+        counts |= {f"stance:{s}": n for s, n in conn.execute("select stance, count(*) from claims "
+                                                             "where stance is not null group by 1")}
+        return counts
+    finally:
+        conn.close()
+
+
+def test_the_counts_shown_are_the_databases_own(get, research):
+    page = get("/research")
+    assert page.status_code == 200
+    counts = own_counts(research)
+    assert shown_counts(page.text) == counts
+    assert {"type:legality", "type:procedure", "type:risk", "type:mitigation", "stance:illegal"} <= set(counts)
+    assert counts["repeated_clusters"] > 0 and counts["laws_cited"] > 0
+
+
+def test_every_count_links_to_its_rows(get):
+    html = landing_html(get("/research").text)
+    for t in ("legality", "procedure", "risk", "mitigation"):
+        assert f'href="/research/claim_list?type={t}"' in html
+    for s in ("legal", "illegal", "conditional", "requirement"):
+        assert f'href="/research/claim_list?stance={s}"' in html
+    assert 'href="/research/laws_cited"' in html and 'href="/research/repeated_claims"' in html
+    # a type's link shows as many rows as its count says
+    shown = shown_counts(get("/research").text)
+    rows = get("/research/claim_list.json", type="risk", _size="0").json()
+    assert rows["filtered_table_rows_count"] == shown["type:risk"]
+
+
+def test_search_box_starting_points_and_graph_view(get):
+    html = landing_html(get("/research").text)
+    assert 'action="/research/search_claims"' in html and 'name="q"' in html
+    for name in STARTING_POINTS:
+        assert f'href="/research/{name}' in html, name
+    assert "Subjects that some claims call legal and others illegal" in html  # one-line descriptions
+    assert re.search(r'href="/-/graph\?node=subject%3A[^"]+&amp;db=research"', html)
+
+
+def test_every_link_of_the_landing_page_opens(get):
+    html = landing_html(get("/research").text)
+    links = sorted({h.replace("&amp;", "&") for h in re.findall(r'href="([^"]+)"', html)})
+    assert len(links) > 15
+    for link in links:
+        assert get(link).status_code == 200, link
+
+
+def test_internal_tables_stay_hidden(get):
+    page = get("/research").text
+    for internal in ("article_fingerprints", "llm_answers", "graph_state", "claims_fts", "claim_cluster_lsh"):
+        assert f'href="/research/{internal}"' not in page, internal
+    assert 'href="/research/claims"' in page  # Datasette's list of tables follows the landing
+
+
+def test_home_page_points_to_the_landing_page(get, research):
+    home = get("/").text
+    assert 'class="kb-landing-link"' in home and 'href="/research"' in home
+    assert f"{own_counts(research)['claims']:,} claims" in home
+
+
+def test_two_knowledge_bases_served_at_once(research, kb_path):
+    get = datasette_get(kb_path, research, metadata=None)
+    for name, path in (("kb", kb_path), ("research", research)):
+        page = get(f"/{name}").text
+        assert shown_counts(page) == own_counts(path)
+        html = landing_html(page)
+        assert f'href="/{name}/claim_list?type=legality"' in html and f'action="/{name}/search_claims"' in html
+        if name == "kb":  # ingested without kb graph --rebuild
+            assert "no graph yet" in html and "repeated_clusters" not in html
+        else:
+            assert f'db={name}"' in html
+        other = "research" if name == "kb" else "kb"
+        assert f"/{other}/" not in html
+    assert get("/").text.count('class="kb-landing-link"') == 2
+
+
+def test_a_database_that_is_no_knowledge_base_keeps_datasettes_page(tmp_path, research):
+    other = tmp_path / "notes.db"
+    sqlite3.connect(str(other)).execute("create table notes (x)").connection.commit()
+    get = datasette_get(other, research, metadata=None)
+    page = get("/notes")
+    assert page.status_code == 200
+    assert "kb-landing" not in page.text and 'href="/notes/notes"' in page.text
+    assert get("/").text.count('class="kb-landing-link"') == 1  # research only
+    assert "kb-landing" in get("/research").text
