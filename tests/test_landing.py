@@ -9,7 +9,7 @@ import sqlite3
 
 import pytest
 
-from conftest import copy_db, datasette_get
+from conftest import copy_db, datasette_get, kb_counts
 
 COUNT = re.compile(r'data-count="([^"]+)">([\d,]+)</a>')
 STARTING_POINTS = ("contested_subjects", "laws_cited", "process_steps", "common_risks", "repeated_claims")
@@ -32,33 +32,15 @@ def landing_html(page: str) -> str:
     return found.group(0)
 
 
-def shown_counts(page: str) -> dict[str, int]:
+def shkb_counts(page: str) -> dict[str, int]:
     return {key: int(value.replace(",", "")) for key, value in COUNT.findall(landing_html(page))}
-
-
-def own_counts(path) -> dict[str, int]:
-    """What the database itself counts, written apart from kb/publish/landing.py."""
-    conn = sqlite3.connect(str(path))
-    try:
-        one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
-        counts = {"articles": one("select count(*) from articles"), "claims": one("select count(*) from claims"),
-                  "laws_cited": one("select count(*) from (select distinct l.id from laws l "
-                                    "join claim_laws cl on cl.law_id = l.id)")}
-        if one("select count(*) from sqlite_master where name = 'claim_clusters'"):  # built by kb graph
-            counts["repeated_clusters"] = one("select count(*) from claim_clusters where n_independent_articles >= 2")
-        counts |= {f"type:{t}": n for t, n in conn.execute("select type, count(*) from claims group by 1")}
-        counts |= {f"stance:{s}": n for s, n in conn.execute("select stance, count(*) from claims "
-                                                             "where stance is not null group by 1")}
-        return counts
-    finally:
-        conn.close()
 
 
 def test_the_counts_shown_are_the_databases_own(get, research):
     page = get("/research")
     assert page.status_code == 200
-    counts = own_counts(research)
-    assert shown_counts(page.text) == counts
+    counts = kb_counts(research)
+    assert shkb_counts(page.text) == counts
     assert {"type:legality", "type:procedure", "type:risk", "type:mitigation", "stance:illegal"} <= set(counts)
     assert counts["repeated_clusters"] > 0 and counts["laws_cited"] > 0
 
@@ -71,7 +53,7 @@ def test_every_count_links_to_its_rows(get):
         assert f'href="/research/claim_list?stance={s}"' in html
     assert 'href="/research/laws_cited"' in html and 'href="/research/repeated_claims"' in html
     # a type's link shows as many rows as its count says
-    shown = shown_counts(get("/research").text)
+    shown = shkb_counts(get("/research").text)
     rows = get("/research/claim_list.json", type="risk", _size="0").json()
     assert rows["filtered_table_rows_count"] == shown["type:risk"]
 
@@ -103,14 +85,14 @@ def test_internal_tables_stay_hidden(get):
 def test_home_page_points_to_the_landing_page(get, research):
     home = get("/").text
     assert 'class="kb-landing-link"' in home and 'href="/research"' in home
-    assert f"{own_counts(research)['claims']:,} claims" in home
+    assert f"{kb_counts(research)['claims']:,} claims" in home
 
 
 def test_two_knowledge_bases_served_at_once(research, kb_path):
     get = datasette_get(kb_path, research, metadata=None)
     for name, path in (("kb", kb_path), ("research", research)):
         page = get(f"/{name}").text
-        assert shown_counts(page) == own_counts(path)
+        assert shkb_counts(page) == kb_counts(path)
         html = landing_html(page)
         assert f'href="/{name}/claim_list?type=legality"' in html and f'action="/{name}/search_claims"' in html
         if name == "kb":  # ingested without kb graph --rebuild
