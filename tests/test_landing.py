@@ -113,3 +113,16 @@ def test_a_database_that_is_no_knowledge_base_keeps_datasettes_page(tmp_path, re
     assert "kb-landing" not in page.text and 'href="/notes/notes"' in page.text
     assert get("/").text.count('class="kb-landing-link"') == 1  # research only
     assert "kb-landing" in get("/research").text
+
+
+def test_other_pages_of_the_database_count_nothing(get, monkeypatch):
+    """An SQL query's page is Datasette's database view too: it is not counted for."""
+    import kb.publish.landing
+
+    def fail(conn):
+        raise AssertionError("counted for a page that shows no counts")
+
+    monkeypatch.setattr(kb.publish.landing, "kb_summary", fail)
+    assert get("/research", sql="select 1").status_code == 200
+    assert get("/research/search_claims", q="委外催收").status_code == 200
+    assert get("/research/claims").status_code == 200

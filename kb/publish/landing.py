@@ -71,7 +71,7 @@ def starting_points() -> list[dict]:
             for name in STARTING_POINTS if name in queries]
 
 
-async def landing(datasette, name: str) -> dict:
+async def landing_context(datasette, name: str) -> dict:
     """The landing page's context for the knowledge base served as `name`."""
     counts = await datasette.get_database(name).execute_fn(kb_summary)
     return {"database": name, "counts": counts, "starting_points": starting_points()}
