@@ -32,7 +32,7 @@ def landing_html(page: str) -> str:
     return found.group(0)
 
 
-def shkb_counts(page: str) -> dict[str, int]:
+def shown_counts(page: str) -> dict[str, int]:
     return {key: int(value.replace(",", "")) for key, value in COUNT.findall(landing_html(page))}
 
 
@@ -40,7 +40,7 @@ def test_the_counts_shown_are_the_databases_own(get, research):
     page = get("/research")
     assert page.status_code == 200
     counts = kb_counts(research)
-    assert shkb_counts(page.text) == counts
+    assert shown_counts(page.text) == counts
     assert {"type:legality", "type:procedure", "type:risk", "type:mitigation", "stance:illegal"} <= set(counts)
     assert counts["repeated_clusters"] > 0 and counts["laws_cited"] > 0
 
@@ -53,7 +53,7 @@ def test_every_count_links_to_its_rows(get):
         assert f'href="/research/claim_list?stance={s}"' in html
     assert 'href="/research/laws_cited"' in html and 'href="/research/repeated_claims"' in html
     # a type's link shows as many rows as its count says
-    shown = shkb_counts(get("/research").text)
+    shown = shown_counts(get("/research").text)
     rows = get("/research/claim_list.json", type="risk", _size="0").json()
     assert rows["filtered_table_rows_count"] == shown["type:risk"]
 
@@ -92,7 +92,7 @@ def test_two_knowledge_bases_served_at_once(research, kb_path):
     get = datasette_get(kb_path, research, metadata=None)
     for name, path in (("kb", kb_path), ("research", research)):
         page = get(f"/{name}").text
-        assert shkb_counts(page) == kb_counts(path)
+        assert shown_counts(page) == kb_counts(path)
         html = landing_html(page)
         assert f'href="/{name}/claim_list?type=legality"' in html and f'action="/{name}/search_claims"' in html
         if name == "kb":  # ingested without kb graph --rebuild
@@ -126,3 +126,24 @@ def test_other_pages_of_the_database_count_nothing(get, monkeypatch):
     assert get("/research", sql="select 1").status_code == 200
     assert get("/research/search_claims", q="委外催收").status_code == 200
     assert get("/research/claims").status_code == 200
+
+
+def test_a_knowledge_base_without_laws_or_graph_still_gets_its_landing(tmp_path):
+    """The plugin takes any database with articles, claims and sentences for a knowledge
+    base: what it lacks is left out of the landing page, not an error."""
+    bare = tmp_path / "bare.db"
+    conn = sqlite3.connect(str(bare))
+    conn.executescript("create table articles (id text primary key, duplicate_of text);"
+                       "create table claims (id integer primary key, type text, stance text, subject text);"
+                       "create table sentences (id integer primary key);"
+                       "insert into articles values ('a', null), ('b', 'a');"
+                       "insert into claims values (1, 'legality', 'illegal', '上门催收'), (2, 'risk', null, null);")
+    conn.commit()
+    conn.close()
+    get = datasette_get(bare, metadata=None)
+    page = get("/bare")
+    assert page.status_code == 200
+    assert shown_counts(page.text) == {"articles": 2, "claims": 2, "type:legality": 1, "type:risk": 1,
+                                       "stance:illegal": 1}
+    assert "no graph yet" in landing_html(page.text)
+    assert "2 articles, 2 claims ·" in " ".join(get("/").text.split())

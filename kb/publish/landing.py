@@ -26,12 +26,14 @@ def _names(conn: sqlite3.Connection) -> set[str]:
 
 def kb_summary(conn: sqlite3.Connection) -> dict:
     """What the knowledge base on `conn` holds: articles, claims by type and by stance, laws
-    cited, repeated-claim clusters, and the subject with the most claims (a graph to start
-    from). Cluster and graph figures are None before the graph is built (kb graph --rebuild)."""
+    cited, repeated-claim clusters, and the subject with the most edges (a graph to start
+    from). Cluster and graph figures are None before the graph is built (kb graph --rebuild),
+    laws cited without the laws tables."""
     names = _names(conn)
     has_graph = {"claim_clusters", "nodes"} <= names
-    top = conn.execute("select subject from claims where subject is not null group by subject "
-                       "order by count(*) desc, subject limit 1").fetchone()
+    # the graph to start from: the subject node with the most edges (a node that exists)
+    top = conn.execute("select id, label from nodes where kind = 'subject' order by degree desc, id limit 1"
+                       ).fetchone() if has_graph else None
     return {
         "articles": _count(conn, "select count(*) from articles"),
         "independent_articles": _count(conn, "select count(*) from articles where duplicate_of is null"),
@@ -41,11 +43,12 @@ def kb_summary(conn: sqlite3.Connection) -> dict:
         "by_stance": dict(conn.execute("select stance, count(*) from claims where stance is not null "
                                        "group by stance order by 2 desc, 1")),
         # the rows of the laws_cited canned query: laws that at least one claim cites
-        "laws_cited": _count(conn, "select count(distinct cl.law_id) from claim_laws cl join laws l on l.id = cl.law_id"),
+        "laws_cited": _count(conn, "select count(distinct cl.law_id) from claim_laws cl join laws l on l.id = cl.law_id")
+        if {"laws", "claim_laws"} <= names else None,
         # the rows of the repeated_claims canned query
         "repeated_clusters": _count(conn, "select count(*) from claim_clusters where n_independent_articles >= 2")
         if has_graph else None,
-        "top_subject": top[0] if top and has_graph else None,
+        "graph_node": {"id": top[0], "label": top[1]} if top else None,
     }
 
 
