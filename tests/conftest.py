@@ -66,6 +66,25 @@ def row_counts(db_path: str | Path, tables=("articles", "sections", "sentences",
         conn.close()
 
 
+def kb_counts(path: str | Path) -> dict[str, int]:
+    """What a knowledge base's landing page should show, counted apart from kb/publish/landing.py:
+    articles, claims, claims by type:T and stance:S, laws cited, repeated-claim clusters."""
+    conn = sqlite3.connect(str(path))
+    try:
+        one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+        counts = {"articles": one("select count(*) from articles"), "claims": one("select count(*) from claims"),
+                  "laws_cited": one("select count(*) from (select distinct l.id from laws l "
+                                    "join claim_laws cl on cl.law_id = l.id)")}
+        if one("select count(*) from sqlite_master where name = 'claim_clusters'"):  # built by kb graph
+            counts["repeated_clusters"] = one("select count(*) from claim_clusters where n_independent_articles >= 2")
+        counts |= {f"type:{t}": n for t, n in conn.execute("select type, count(*) from claims group by 1")}
+        counts |= {f"stance:{s}": n for s, n in conn.execute("select stance, count(*) from claims "
+                                                             "where stance is not null group by 1")}
+        return counts
+    finally:
+        conn.close()
+
+
 @pytest.fixture(scope="session")
 def corpus_summary(tmp_path_factory):
     """(db path, Summary) of ingesting the whole corpus once. The file is named kb.db so
@@ -102,10 +121,10 @@ def article(db):
 METADATA = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
 
 
-def datasette_get(db_path: str | Path):
-    """get(path, **params) → a response of Datasette serving db_path in process, with
-    metadata.yml and the project's plugin."""
-    ds = Datasette([str(db_path)], metadata=METADATA)
+def datasette_get(*db_paths: str | Path, metadata: dict | None = METADATA):
+    """get(path, **params) → a response of Datasette serving db_paths in process, with
+    metadata.yml (None: none, the plugin gives it) and the project's plugin."""
+    ds = Datasette([str(p) for p in db_paths], metadata=metadata)
     return lambda url, **params: asyncio.run(ds.client.get(url, params=params or None))
 
 

@@ -3,12 +3,9 @@ research.db (Datasette's /research), with no metadata file given, or beside anot
 page, canned query and search works; and no search string is an error."""
 from __future__ import annotations
 
-import asyncio
-
 import pytest
-from datasette.app import Datasette
 
-from conftest import copy_db
+from conftest import copy_db, datasette_get
 
 
 @pytest.fixture(scope="module")
@@ -16,14 +13,9 @@ def research(graph_kb_path, tmp_path_factory):
     return copy_db(graph_kb_path, tmp_path_factory.mktemp("research") / "research.db")
 
 
-def client(*paths, metadata=None):
-    ds = Datasette([str(p) for p in paths], metadata=metadata)
-    return lambda url, **params: asyncio.run(ds.client.get(url, params=params or None))
-
-
 @pytest.fixture(scope="module")
 def get(research):
-    return client(research)  # no metadata: the plugin gives metadata.yml's to every knowledge base
+    return datasette_get(research, metadata=None)  # no metadata: the plugin gives metadata.yml's to every knowledge base
 
 
 def test_metadata_and_canned_queries_follow_the_database(get):
@@ -52,7 +44,7 @@ def test_search_box_segments_under_another_name(get):
 
 
 def test_two_knowledge_bases_served_at_once(research, kb_path):
-    get = client(kb_path, research)
+    get = datasette_get(kb_path, research, metadata=None)
     assert {"kb", "research"} <= set(get("/-/metadata.json").json()["databases"])
     assert 'href="/research/claims/1"' in get("/-/claim/1", db="research").text
     assert 'href="/kb/claims/1"' in get("/-/claim/1").text  # the first served, without ?db=
@@ -66,7 +58,7 @@ def test_a_database_that_is_no_knowledge_base_gets_nothing(tmp_path, research):
 
     other = tmp_path / "notes.db"
     sqlite3.connect(str(other)).execute("create table notes (x)").connection.commit()
-    get = client(other, research)
+    get = datasette_get(other, research, metadata=None)
     assert "notes" not in get("/-/metadata.json").json()["databases"]
     assert get("/-/claim/1").status_code == 200  # found research by its tables
 

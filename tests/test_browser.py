@@ -1,6 +1,7 @@
 """A researcher's path in a real headless Chromium against `kb serve --db research.db` (any
-file name: the plugin finds the knowledge base by its tables): home page, search 催收, an
-empty search, open a claim, read its article with the claims marked, open its graph view.
+file name: the plugin finds the knowledge base by its tables): home page, the knowledge
+base's landing page with its counts, search 催收, an empty search, open a claim, read its
+article with the claims marked, open its graph view.
 Screenshots go to test-output/browser/."""
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, copy_db, free_port, wait_for
+from conftest import ROOT, copy_db, free_port, kb_counts, wait_for
 
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -69,14 +70,28 @@ def cjk_font_renders(browser) -> bool:
         "return document.fonts.check('16px \"Noto Sans CJK SC\"') && w('催') > 0 && w('催收委外') !== w('\\u0378\\u0378\\u0378\\u0378');")
 
 
-def test_home_search_claim_and_graph_view(server, browser):
+def test_home_search_claim_and_graph_view(server, browser, graph_kb_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
+    counts = kb_counts(graph_kb_path)  # research.db is a copy of it
     browser.get(server + "/")
     assert "信用卡委外催收" in browser.title
     assert cjk_font_renders(browser)
+    home_line = browser.find_element(By.CSS_SELECTOR, ".kb-landing-link").text
+    assert f"{counts['articles']:,} articles, {counts['claims']:,} claims" in home_line
     shot(browser, "1-home")
+
+    browser.find_element(By.LINK_TEXT, "start here").click()
+    WebDriverWait(browser, 20).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".kb-landing"))
+    assert browser.current_url.endswith("/research")
+    shown = {a.get_attribute("data-count"): int(a.text.replace(",", ""))
+             for a in browser.find_elements(By.CSS_SELECTOR, ".kb-landing a.kb-count")}
+    assert shown == counts
+    assert all(a.is_displayed() for a in browser.find_elements(By.CSS_SELECTOR, ".kb-landing a.kb-count"))
+    assert browser.find_element(By.CSS_SELECTOR, ".kb-landing form input[name=q]").is_displayed()
+    assert cjk_font_renders(browser)
+    shot(browser, "1b-landing")
 
     browser.get(server + "/research/claims")
     box = browser.find_element(By.CSS_SELECTOR, "input[name=_search]")

@@ -1,9 +1,17 @@
 """The canned queries a researcher starts from, through Datasette's in-process client."""
 from __future__ import annotations
 
-import pytest
+import asyncio
+import json
+import re
 
-from conftest import METADATA, datasette_get
+import pytest
+from datasette.utils import derive_named_parameters
+
+from conftest import METADATA, ROOT, datasette_get
+from kb.publish.landing import query_example
+
+QUERIES = METADATA["databases"]["kb"]["queries"]
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +27,34 @@ def query(graph_kb_path):
 
 
 def test_every_canned_query_has_a_description():
-    for name, spec in METADATA["databases"]["kb"]["queries"].items():
+    for name, spec in QUERIES.items():
         assert spec.get("description"), name
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_every_canned_query_returns_rows_for_its_documented_example(query, name):
+    """Every description ends with its example: `Example: ?q=…` gives a value to each of
+    the query's parameters, `Example (no parameters): …` names what the rows show on
+    corpus/. The query returns rows for it, and the Chinese words the example names are
+    in them."""
+    description = QUERIES[name]["description"]
+    assert "Example" in description, name
+    example = query_example(description)
+    parameters = asyncio.run(derive_named_parameters(None, QUERIES[name]["sql"]))
+    assert set(example) == set(parameters), "the example must give every parameter a value"
+    rows = query(name, _size="max", **example)
+    assert rows, f"{name} returns nothing for its example {example}"
+    shown = json.dumps(rows, ensure_ascii=False)
+    for words in re.findall(r"[\u4e00-\u9fff]+", description.split("Example", 1)[1]):
+        assert words in shown, f"{name}: the example names {words}, its rows do not"
+
+
+def test_the_readme_lists_every_canned_query_with_its_example():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name, spec in QUERIES.items():
+        listed = re.search(rf"^\| `{name}` \|.*`/kb/{name}(\S*)` \|", readme, re.M)
+        assert listed, f"the README's table of canned queries has no row for {name}"
+        assert query_example(f"Example: {listed.group(1)}") == query_example(spec["description"]), name
 
 
 def test_contested_subjects_include_door_to_door_collection(query):
@@ -36,8 +70,6 @@ def test_process_steps_in_order(query):
 
 
 def test_common_risks_with_mitigations(query):
-    import json
-
     rows = query("common_risks")
     assert rows and rows[0]["risk_claims"] >= rows[-1]["risk_claims"]
     assert any(r["mitigations"] > 0 for r in rows)

@@ -14,6 +14,7 @@ from datasette import Response, hookimpl
 from kb.store.search_text import segment_query, segment_text, segment_words
 
 from .databases import kb_database_names, metadata_for
+from .landing import landing_context
 from .pages import article_page, claim_page, graph_json, graph_page
 from .retry import fetch_again, is_retryable
 
@@ -69,6 +70,22 @@ def asgi_wrapper(datasette):
         return segmented_search
 
     return wrap
+
+
+@hookimpl
+def extra_template_vars(template, view_name, database, datasette):
+    # a knowledge base's database page is its landing page (templates/database.html), and the
+    # home page points to every one served (templates/index.html); other pages, such as an
+    # SQL query's (view "database" too, template query.html), are not counted for
+    if template == "database.html" and view_name == "database" and database in kb_database_names(datasette):
+        async def landing_vars() -> dict:
+            return {"kb_landing": await landing_context(datasette, database)}
+        return landing_vars
+    if template == "index.html" and view_name == "index":
+        async def index_vars() -> dict:
+            return {"kb_landings": [await landing_context(datasette, name) for name in kb_database_names(datasette)]}
+        return index_vars
+    return None
 
 
 @hookimpl
