@@ -21,6 +21,17 @@ def test_spun_variants_of_a_claim_group_together_and_others_do_not():
     assert group_claims(claims) == [[1, 2], [3], [4]]
 
 
+def test_a_numbered_labelled_list_item_and_the_bare_sentence_are_one_claim():
+    """Two corpus articles say 催收爆通讯录属于违规行为, one as item 3 of a list under the
+    label 公安局报案: the list number and the label do not make it another claim."""
+    claims = [
+        (1, "legality", "3、公安局报案:正常来说,催收爆通讯录属于违规行为。"),  # corpus/h077.txt
+        (2, "legality", "正常来说,催收爆通讯录属于违规行为。"),  # corpus/h080.txt
+        (3, "legality", "3、公安局报案:正常来说,催收上门属于正常行为。"),
+    ]
+    assert group_claims(claims) == [[1, 2], [3]]
+
+
 def test_copy_of_an_article_makes_clusters_with_one_independent_article(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()

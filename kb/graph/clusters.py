@@ -1,5 +1,7 @@
 """Claim clusters: the same assertion copied and spun across articles, found with MinHash
-LSH over the claims' normalised text (never all pairs).
+LSH over the claims' normalised text (never all pairs). A list item's numbering and its
+inline label (「3、公安局报案:正常来说,…」) are left out: the same sentence numbered and
+labelled in one article and bare in another is one claim.
 
 Leader clustering, in claim id order (the order articles were ingested in): a claim joins
 the cluster of the *earliest* canonical claim of its type that shares an LSH band with it
@@ -21,6 +23,7 @@ its near-duplicate copies count once: `independent_article_id`).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Protocol
@@ -28,8 +31,8 @@ from typing import Iterable, Iterator, Protocol
 import numpy as np
 import sqlite_utils
 
-from extract.fingerprint import (estimate_similarity, from_bytes, is_empty, minhash_signature,
-                                 minhash_signatures, to_bytes)
+from extract.fingerprint import (SHINGLE, estimate_similarity, from_bytes, is_empty, minhash_signature,
+                                 minhash_signatures, normalise, to_bytes)
 from kb.store.schema import connect
 
 from .schema import SCOPED_CLAIMS, set_scope
@@ -130,11 +133,24 @@ class SqlLeaderIndex:
                         [cluster_id, to_bytes(signature)])
 
 
+# a leading list number (1、 (2) 三.) and an inline label of a few words (「公安局报案:」)
+_NUMBER_AND_LABEL = re.compile(r"^\s*(?:[(（]?(?:\d{1,2}|[一二三四五六七八九十]{1,3})[)）、.．]\s*)?"
+                               r"(?:[^,，。;；:：!?！？]{1,12}[:：])?")
+
+
+def clustered_text(text: str) -> str:
+    """The text of a claim that is signed for clustering: without its list number and
+    inline label, unless too little would be left to sign."""
+    bare = _NUMBER_AND_LABEL.sub("", text, count=1)
+    return bare if len(normalise(bare)) >= SHINGLE else text
+
+
 def place_claim(claim: Claim, index: LeaderIndex, signature=None, keys: list[int] | None = None) -> int:
     """The cluster id of a claim placed after every claim already in `index`: the earliest
     similar canonical claim's, or its own id (the claim becomes canonical and is indexed).
     `signature` and `keys` (its band keys): computed here when not given."""
-    sig = np.asarray(minhash_signature(claim.text) if signature is None else signature, dtype=np.uint32)
+    sig = np.asarray(minhash_signature(clustered_text(claim.text)) if signature is None else signature,
+                     dtype=np.uint32)
     if is_empty(sig):
         return claim.id
     keys = band_keys(claim.type, sig) if keys is None else keys
@@ -159,7 +175,7 @@ def cluster_claims(claims: Iterable[Claim], index: LeaderIndex | None = None) ->
     out: dict[int, int] = {}
     for chunk in _chunks(claims, _SIGNED_AT_ONCE):
         new = list(dict.fromkeys((c.type, c.text) for c in chunk if (c.type, c.text) not in placed))
-        signatures = minhash_signatures([text for _type, text in new])
+        signatures = minhash_signatures([clustered_text(text) for _type, text in new])
         keys = band_keys_of([ctype for ctype, _text in new], signatures)
         signed = {key: (sig, k) for key, sig, k in zip(new, signatures, keys.tolist())}
         for claim in chunk:
