@@ -165,8 +165,9 @@ def fitted_model() -> ClaimModel:
 
 def _deciding_rule(parts: list[tuple[float, str]]) -> str:
     """The named rule (cue, heading hint, structure) that counted most for a type, else
-    the word that did: `cue:risk_word` → risk_word, `word:风险` → word:风险."""
-    named = [p for p in parts if p[0] > 0 and not p[1].startswith(("word:", "head_word:"))]
+    the word that did: `cue:risk_word` → risk_word, `word:风险` → word:风险. That the cues
+    agree (`cues:risk_only`) is no rule of its own: a cue that agreed is named instead."""
+    named = [p for p in parts if p[0] > 0 and not p[1].startswith(("word:", "head_word:", "cues:"))]
     weight, feature = max(named or parts, default=(0.0, "bias"))
     return feature if feature.startswith(("word:", "head_word:")) else feature.split(":", 1)[-1].split("@")[0]
 

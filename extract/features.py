@@ -59,7 +59,28 @@ def text_features(text: str) -> frozenset[str]:
     feats = {f"cue:{c.name}" for c in rules.cues if c.pattern.search(text)}
     feats.update(f"not:{name}" for name, rx in rules.not_claims if rx.search(text))
     feats.update(f"word:{w}" for w in content_words(text))
+    feats.update(cue_type_features(feats))
     return frozenset(feats)
+
+
+def cue_type_features(feats: set[str]) -> set[str]:
+    """How the cues that fire agree: `cues:TYPE_many` when two or more cues written for a
+    type fire, `cues:TYPE_only` when every cue that fires is written for that one type
+    (「可能导致…焦虑」 is risk twice over and nothing else)."""
+    counts: dict[str, int] = {}
+    for name, type_ in _cue_types():
+        if f"cue:{name}" in feats:
+            counts[type_] = counts.get(type_, 0) + 1
+    out = {f"cues:{t}_many" for t, n in counts.items() if n >= 2}
+    if len(counts) == 1:
+        out.add(f"cues:{next(iter(counts))}_only")
+    return out
+
+
+@lru_cache(maxsize=1)
+def _cue_types() -> tuple[tuple[str, str], ...]:
+    """(name, type) of every cue of claim_rules.yml."""
+    return tuple((c.name, c.type) for c in compiled_rules().cues)
 
 
 def sentence_features(sentences: list[Sentence]) -> list[tuple[set[str], str | None, list[tuple[str, str]]]]:
