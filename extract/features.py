@@ -68,8 +68,9 @@ def cue_type_features(feats: set[str]) -> set[str]:
     type fire, `cues:TYPE_only` when every cue that fires is written for that one type
     (「可能导致…焦虑」 is risk twice over and nothing else)."""
     counts: dict[str, int] = {}
-    for name, type_ in _cue_types():
-        if f"cue:{name}" in feats:
+    for feature in feats:
+        type_ = _cue_types().get(feature)
+        if type_:
             counts[type_] = counts.get(type_, 0) + 1
     out = {f"cues:{t}_many" for t, n in counts.items() if n >= 2}
     if len(counts) == 1:
@@ -78,9 +79,9 @@ def cue_type_features(feats: set[str]) -> set[str]:
 
 
 @lru_cache(maxsize=1)
-def _cue_types() -> tuple[tuple[str, str], ...]:
-    """(name, type) of every cue of claim_rules.yml."""
-    return tuple((c.name, c.type) for c in compiled_rules().cues)
+def _cue_types() -> dict[str, str]:
+    """`cue:NAME` feature → the type the cue is written for, for every cue of claim_rules.yml."""
+    return {f"cue:{c.name}": c.type for c in compiled_rules().cues}
 
 
 def sentence_features(sentences: list[Sentence]) -> list[tuple[set[str], str | None, list[tuple[str, str]]]]:

@@ -6,7 +6,7 @@ Pure, deterministic and vectorised: the texts' characters are one numpy array of
 points; every shingle (SHINGLE characters) is hashed there at once by a polynomial over
 its code points, mixed by MurmurHash3's finalizer, and permuted with datasketch's affine32
 scheme (h → a·h + b mod 2^32) from a fixed seed. No Python call per shingle and no memo:
-hashing each shingle with SHA-1 (datasketch's default, which SCHEME "affine32-sha1" was)
+hashing each shingle with SHA-1 (datasketch's default, the scheme of earlier versions)
 cost a tenth of the ingest of real text. The same text gives the same signature in every
 process and on every machine; a database signed with another scheme is signed again
 (kb.store.duplicates.DuplicateIndex.backfill)."""
@@ -21,10 +21,8 @@ import numpy as np
 NUM_PERM = 128
 SHINGLE = 5  # characters per shingle
 SEED = 1
-SCHEME = "affine32-poly32"
 EMPTY = (1 << 32) - 1  # the value of every slot of a MinHash that saw nothing
 _DTYPE = np.dtype("<u4")  # affine32 hash values, little-endian, for storage
-_NOT_ALNUM = re.compile(r"[\W_]+")  # \w is str.isalnum() plus "_"
 _BASE = np.uint32(0x01000193)  # the polynomial's base: FNV's 32-bit prime (odd, well spread)
 _ROWS = 4096  # shingles permuted at a time: the (shingles × num_perm) array stays small
 
@@ -32,9 +30,10 @@ _ROWS = 4096  # shingles permuted at a time: the (shingles × num_perm) array st
 def normalise(text: str) -> str:
     """The text that is shingled: NFKC, case-folded, only letters and digits (Han
     characters are letters) kept, so punctuation, spacing and layout edits do not count."""
-    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", text).casefold())
+    return normalise_each([text])[0]
 
 
+# \w is str.isalnum() plus "_"; NUL separates the texts normalise_each joins
 _NOT_ALNUM_OR_NUL = re.compile(r"(?:[^\w\0]|_)+")
 
 
@@ -42,8 +41,8 @@ def normalise_each(texts: list[str]) -> list[str]:
     """`normalise` of each text, in one pass over all of them: joined by NUL, which no
     normalised text holds (it is no letter) and across which NFKC composes nothing (a
     starter with which no mark composes) and case-folding looks at no neighbour."""
-    if len(texts) < 2:
-        return [normalise(t) for t in texts]
+    if not texts:
+        return []
     joined = "\0".join(t.replace("\0", "") for t in texts)
     return _NOT_ALNUM_OR_NUL.sub("", unicodedata.normalize("NFKC", joined).casefold()).split("\0")
 

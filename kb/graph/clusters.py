@@ -142,7 +142,7 @@ def clustered_text(text: str) -> str:
     """The text of a claim that is signed for clustering: without its list number and
     inline label, unless too little would be left to sign."""
     bare = _NUMBER_AND_LABEL.sub("", text, count=1)
-    return bare if len(normalise(bare)) >= SHINGLE else text
+    return bare if bare == text or len(normalise(bare)) >= SHINGLE else text
 
 
 def place_claim(claim: Claim, index: LeaderIndex, signature=None, keys: list[int] | None = None) -> int:

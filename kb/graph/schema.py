@@ -14,7 +14,7 @@ import sqlite_utils
 
 # Bump when the definition of nodes, edges or clusters changes: a database built with
 # another version is rebuilt in full by the next update instead of being extended.
-GRAPH_VERSION = "5"  # 4: LSH band keys of claim clusters computed with numpy (splitmix64); 5: claims signed by extract.fingerprint SCHEME affine32-poly32, without list numbers and labels
+GRAPH_VERSION = "5"  # 4: LSH band keys of claim clusters computed with numpy (splitmix64); 5: claims signed with extract.fingerprint's polynomial shingle hash, without list numbers and labels
 
 TABLES = {
     "graph_state": "key text primary key, value text",

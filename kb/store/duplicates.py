@@ -85,9 +85,12 @@ class DuplicateIndex:
         """Whether every article has a signature of this index's size and scheme: two
         counts over narrow indexes, and the oldest signature signed again from its text
         (finding the articles without one reads every row; checked at every ingest)."""
+        return self._all_signed() and not self._stale_scheme()
+
+    def _all_signed(self) -> bool:
         articles, signed = (self.db.execute(f"select count(*) from {table}").fetchone()[0]
                             for table in ("articles", "article_fingerprints"))
-        return articles == signed and not self._stale_scheme()
+        return articles == signed
 
     def _stale_scheme(self) -> bool:
         """Whether the signatures were computed by another num_perm or signing scheme
@@ -100,14 +103,18 @@ class DuplicateIndex:
 
     def backfill(self) -> int:
         """Compute and store the signatures of articles stored before fingerprints existed
-        (all of them when the stored ones are of another num_perm or scheme), in ingestion
-        order, and look up those not marked as copies. Returns how many were filled in."""
-        if self.complete():
+        or with another num_perm (all of them when the stored ones are of another scheme),
+        in ingestion order, and look up those not marked as copies. Returns how many were
+        filled in."""
+        stale = self._stale_scheme()
+        if not stale and self._all_signed():
             return 0
         db = self.db
-        if self._stale_scheme():
-            with db.conn:
+        with db.conn:  # the signatures to replace are no candidates of the others meanwhile
+            if stale:
                 db.execute("delete from article_fingerprints")
+            else:
+                db.execute("delete from article_fingerprints where length(minhash) != ?", [VALUE_BYTES * self.num_perm])
         missing = db.execute("select a.id, a.clean_text, a.duplicate_of from articles a "
                              "left join article_fingerprints f on f.article_id = a.id "
                              "where f.minhash is null order by a.rowid").fetchall()
