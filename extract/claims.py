@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from .claims_rules import TYPES, compiled_rules, weights
+from .context import context_features
 from .features import sentence_features
 from .rules import load_data
 from .stance import StanceModel
@@ -20,6 +21,11 @@ from .structure import Sentence, marker_number
 
 _NEGATION = re.compile(r"(不|没有|并非|并不|无|未)$")
 _QUESTION = re.compile(r"[?？]\s*[”\"]?$|吗\s*[?？]?$")
+
+
+def is_question(text: str) -> bool:
+    """A question is never a claim (the answer after it is)."""
+    return bool(_QUESTION.search(text))
 
 
 @dataclass
@@ -116,7 +122,9 @@ class Typing(NamedTuple):
 
 class ClaimModel:
     """Fitted weights (the claim_weights.yml document): each feature's weight for every
-    type, each type's bias and threshold, the share of its top type a second type needs."""
+    type, each type's bias and threshold, the share of its top type a second type needs,
+    and the first reading (`first_reading`: raw weights per type) whose probabilities give
+    the context features (extract/context.py); a document without one reads no context."""
 
     def __init__(self, document: dict):
         self.biases = tuple(document[t]["bias"] for t in TYPES)
@@ -125,31 +133,53 @@ class ClaimModel:
         self.stance = StanceModel(document.get("stance"))
         # the version a claim records (Claim.extractor): the model's own, else its content
         self.version = document.get("version") or _content_hash(document)
-        table: dict[str, list[float]] = {}
-        for i, type_ in enumerate(TYPES):
-            for feature, w in document[type_]["weights"].items():
-                table.setdefault(feature, [0.0] * len(TYPES))[i] = w
-        self.table = {f: tuple(ws) for f, ws in table.items()}
+        self.table = _weight_table(document)
+        first = document.get("first_reading")
+        self.first_biases = tuple(first[t]["bias"] for t in TYPES) if first else None
+        self.first_table = _weight_table(first) if first else {}
         # near-identical articles give the same sentence under the same heading again
         self.typings = lru_cache(maxsize=1 << 13)(self._typings)
 
-    def scored_types(self, features: set[str] | frozenset[str]) -> list[tuple[str, float, list[tuple[float, str]]]]:
+    def first_reading(self, features: frozenset[str]) -> list[float] | None:
+        """The first reading's probability of each type (TYPES order); None without one."""
+        if self.first_biases is None:
+            return None
+        sums = _sums([ws for f, ws in ((f, self.first_table.get(f)) for f in features) if ws])
+        return [1 / (1 + math.exp(-(b + z))) for b, z in zip(self.first_biases, sums)]
+
+    def scored_types(self, features: set[str] | frozenset[str], context: dict[str, float] | None = None,
+                     ) -> list[tuple[str, float, list[tuple[float, str]]]]:
         """(type, probability, (weight, feature) contributions) of each type whose
         probability reaches its threshold and, for a sentence's second type, the fitted
-        share of the top type's probability."""
+        share of the top type's probability. `context`: the context features with their
+        values (extract/context.py)."""
         active = [(f, self.table[f]) for f in features if f in self.table]
-        # fsum: the same total whatever order the feature set iterates in (string hashing
-        # differs between processes)
-        sums = [math.fsum(col) for col in zip(*(ws for _, ws in active))] or [0.0] * len(TYPES)
+        active += [(f, tuple(w * v for w in self.table[f])) for f, v in (context or {}).items() if f in self.table]
+        sums = _sums([ws for _, ws in active])
         probs = [1 / (1 + math.exp(-(b + z))) for b, z in zip(self.biases, sums)]
         floor = self.second_type_min_ratio * max(probs)
         return [(type_, p, [(ws[i], f) for f, ws in active if ws[i]])
                 for i, (type_, p) in enumerate(zip(TYPES, probs))
                 if p >= self.thresholds[i] and p >= floor]
 
-    def _typings(self, features: frozenset[str]) -> tuple[Typing, ...]:
+    def _typings(self, features: frozenset[str], context: tuple[tuple[str, float], ...] = ()) -> tuple[Typing, ...]:
         return tuple(Typing(type_, p, _deciding_rule(parts), tuple(sorted(f for w, f in parts if w > 0)))
-                     for type_, p, parts in self.scored_types(features))
+                     for type_, p, parts in self.scored_types(features, dict(context)))
+
+
+def _weight_table(document: dict) -> dict[str, tuple[float, ...]]:
+    """feature → its weight for each type (TYPES order)."""
+    table: dict[str, list[float]] = {}
+    for i, type_ in enumerate(TYPES):
+        for feature, w in document[type_]["weights"].items():
+            table.setdefault(feature, [0.0] * len(TYPES))[i] = w
+    return {f: tuple(ws) for f, ws in table.items()}
+
+
+def _sums(columns: list[tuple[float, ...]]) -> list[float]:
+    # fsum: the same total whatever order the feature set iterates in (string hashing
+    # differs between processes)
+    return [math.fsum(col) for col in zip(*columns)] or [0.0] * len(TYPES)
 
 
 def _content_hash(document: dict) -> str:
@@ -166,9 +196,11 @@ def fitted_model() -> ClaimModel:
 def _deciding_rule(parts: list[tuple[float, str]]) -> str:
     """The named rule (cue, heading hint, structure) that counted most for a type, else
     the word that did: `cue:risk_word` → risk_word, `word:风险` → word:风险. That the cues
-    agree (`cues:risk_only`) is no rule of its own: a cue that agreed is named instead."""
-    named = [p for p in parts if p[0] > 0 and not p[1].startswith(("word:", "head_word:", "cues:"))]
-    weight, feature = max(named or parts, default=(0.0, "bias"))
+    agree (`cues:risk_only`) is no rule of its own, nor is its context (`ctx:prev_risk`):
+    a cue, hint or word of the sentence is named instead."""
+    named = [p for p in parts if p[0] > 0 and not p[1].startswith(("word:", "head_word:", "cues:", "ctx:"))]
+    own = [p for p in parts if not p[1].startswith("ctx:")]
+    weight, feature = max(named or own or parts, default=(0.0, "bias"))
     return feature if feature.startswith(("word:", "head_word:")) else feature.split(":", 1)[-1].split("@")[0]
 
 
@@ -245,12 +277,18 @@ def offline_extractor(model: "ClaimModel | None" = None) -> str:
     return f"offline:{(model or fitted_model()).version}"
 
 
-def extract_claims(sentences: list[Sentence], model: ClaimModel | None = None) -> list[Claim]:
-    """Claims of every type each sentence carries; questions are never claims. `model`
-    defaults to the fitted weights of claim_weights.yml."""
-    model = model or fitted_model()
-    extractor = offline_extractor(model)
-    claims: list[Claim] = []
+class _Candidate(NamedTuple):
+    """A sentence that may carry claims, with what its reading needs."""
+    sentence: Sentence
+    features: frozenset[str]
+    contexts: list[str]  # its context texts, nearest first
+    intro: str | None  # the process named before the list it is an item of
+
+
+def claim_candidates(sentences: list[Sentence]) -> list[_Candidate]:
+    """The sentences of an article that may carry claims: questions, definitions and
+    announcements never do."""
+    out: list[_Candidate] = []
     intro: tuple[str, tuple[str, ...]] | None = None  # a process named before its list
     previous_block = None
     for s, (feats, question, ctx) in zip(sentences, sentence_features(sentences)):
@@ -260,15 +298,36 @@ def extract_claims(sentences: list[Sentence], model: ClaimModel | None = None) -
         elif intro and not s.block.marker and s.block is not previous_block:
             intro = None  # the list it introduced has ended
         previous_block = s.block
+        if is_question(s.text) or not feats.isdisjoint(_cue_lookup().not_claim_features):
+            continue
         intro_name = intro[0] if intro and intro[1] == s.block.heading_path else None
-        if _QUESTION.search(s.text) or not feats.isdisjoint(_cue_lookup().not_claim_features):
-            continue  # questions, definitions and announcements are never claims
-        typings = model.typings(frozenset(feats))
+        out.append(_Candidate(s, frozenset(feats), [t for _, t in ctx], intro_name))
+    return out
+
+
+def _contexts(candidates: list[_Candidate], model: ClaimModel) -> list[tuple[tuple[str, float], ...]]:
+    """The context features of each candidate (extract/context.py), from the first reading."""
+    firsts = [model.first_reading(c.features) for c in candidates]
+    if not candidates or firsts[0] is None:
+        return [()] * len(candidates)
+    sections = [" > ".join(c.sentence.block.heading_path) for c in candidates]
+    return [tuple(sorted(f.items())) for f in context_features(sections, firsts)]
+
+
+def extract_claims(sentences: list[Sentence], model: ClaimModel | None = None) -> list[Claim]:
+    """Claims of every type each sentence carries, read in the context of the article's
+    other sentences; questions are never claims. `model` defaults to the fitted weights
+    of claim_weights.yml."""
+    model = model or fitted_model()
+    extractor = offline_extractor(model)
+    claims: list[Claim] = []
+    candidates = claim_candidates(sentences)
+    for (s, feats, texts, intro), context in zip(candidates, _contexts(candidates, model)):
+        typings = model.typings(feats, context)
         if not typings:
             continue
         # what the sentence gives every claim it carries
         modality, negated = _modality(feats), _negated(s.text, feats)
-        texts = [t for _, t in ctx]
         for type_, p, rule, rules in typings:
             subject = subject_of(type_, s.block.label, s.text, texts)
             claim = Claim(type_, s, rule, round(p, 2), subject=subject, modality=modality, negated=negated,
@@ -277,7 +336,7 @@ def extract_claims(sentences: list[Sentence], model: ClaimModel | None = None) -
                 claim.stance, stance_rule = model.stance.predict(s.text)
                 claim.rules.append(f"stance:{stance_rule}")
             if type_ == "procedure":
-                claim.process, claim.step = procedure_step(s, intro_name)
+                claim.process, claim.step = procedure_step(s, intro)
                 process, stages = inline_stages(s.text)
                 if stages:
                     claim.process, claim.stages = process, stages

@@ -24,7 +24,9 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
+from .claims import is_question
 from .claims_rules import TYPES
+from .context import context_features, context_names, sigmoid
 from .document import build_document
 from .features import sentence_features
 from .formats import Article, read_articles
@@ -38,7 +40,9 @@ C_TYPES = 1.0
 # 0.5 read the most held-out stances right over 5 and 10 folds, with and without silver
 # (0.802/0.791/0.759/0.754 against 1: 0.786/0.797/0.754/0.759; 0.3: 0.802/0.797/0.754/0.727)
 C_STANCE = 0.5
-MODEL_FORMAT = 2
+MODEL_FORMAT = 3  # 3: a first reading and the final reading in context (extract/context.py)
+# folds by article of the first reading whose held-out scores give the context a model learns from
+INNER_FOLDS = 5
 # weights smaller than this are left out of the model file (held-out micro F1 0.619 at 0.02, 0.616 at 0.05; the file a third smaller)
 WEIGHT_MIN = 0.05
 # how much a silver sentence (labelled by a language model, not an annotator) counts in fitting
@@ -54,6 +58,7 @@ class Example:
     text: str = ""
     stance: str | None = None  # of the gold legality claim the sentence matches
     silver: bool = False  # labelled by a language model's claims, not by an annotator: fitted on, never scored
+    section: str = ""  # the heading path the sentence sits under (its context: extract/context.py)
 
 
 def load_gold(paths: list[str]) -> dict[str, list[dict]]:
@@ -89,8 +94,8 @@ def article_examples(name: str, article: Article, records: list[dict], silver: b
         span = (s.raw_start, s.raw_end)
         matched = [(t, stance) for t, g, stance in golds if span_cover(g, span) >= MIN_COVER]
         stance = next((st for t, st in matched if t == "legality" and st), None)
-        out.append(Example(name, feats, {t for t, _ in matched}, s.text.rstrip().endswith(("?", "？")),
-                           s.text, stance, silver))
+        out.append(Example(name, feats, {t for t, _ in matched}, is_question(s.text), s.text, stance, silver,
+                           " > ".join(s.block.heading_path)))
     return out
 
 
@@ -183,20 +188,67 @@ def _fit_type(X, y: np.ndarray, w: np.ndarray | None = None) -> LogisticRegressi
     return LogisticRegression(C=C_TYPES, class_weight="balanced", max_iter=3000).fit(X, y, sample_weight=w)
 
 
+def _fit_types(X, Y: np.ndarray, w: np.ndarray) -> list[LogisticRegression | None]:
+    """A model per type; None for a type the rows do not tell apart (all or none carry it)."""
+    return [_fit_type(X, Y[:, j], w) if Y[:, j].any() and not Y[:, j].all() else None for j in range(len(TYPES))]
+
+
+def _decisions(models: list[LogisticRegression | None], X) -> np.ndarray:
+    return np.column_stack([m.decision_function(X) if m is not None else np.zeros(X.shape[0]) for m in models])
+
+
+def _inner_scores(X, Y: np.ndarray, w: np.ndarray, articles: np.ndarray) -> np.ndarray:
+    """The first reading's scores of every row by a model fitted without the row's article
+    (INNER_FOLDS folds by article): what the context of a sentence of an unseen article is
+    read from, so the final reading learns to trust it as much as it deserves."""
+    scores = np.zeros(Y.shape)
+    folds = min(INNER_FOLDS, len(set(articles)))
+    if folds < 2:
+        return scores
+    for train, test in GroupKFold(folds).split(X, groups=articles):
+        scores[test] = _decisions(_fit_types(X[train], Y[train], w[train]), X[test])
+    return scores
+
+
+def _with_context(X, vec: DictVectorizer, exs: list[Example], rows: np.ndarray, scores: np.ndarray):
+    """X[rows] with the context features (extract/context.py) the first-reading `scores`
+    of those rows give, article by article (rows in article order)."""
+    probs = sigmoid(scores)
+    ctx: list[dict[str, float]] = []
+    start = 0
+    while start < len(rows):
+        end = start
+        while end < len(rows) and exs[rows[end]].article == exs[rows[start]].article:
+            end += 1
+        ctx += context_features([exs[i].section for i in rows[start:end]], probs[start:end])
+        start = end
+    return X[rows] + vec.transform(ctx)
+
+
+def _weights(names, coef: np.ndarray, scale: float = 1.0) -> dict[str, float]:
+    return {str(n): round(float(scale * v), 4) for n, v in zip(names, coef) if abs(scale * v) >= WEIGHT_MIN}
+
+
 def fit_model(exs: list[Example], folds: int = 5, progress: Callable | None = None) -> tuple[dict, dict]:
     """The type and stance models fitted on the examples, with thresholds, calibration and
-    the second-type ratio chosen on held-out predictions (folds by article)."""
+    the second-type ratio chosen on held-out predictions (folds by article). Types are read
+    twice (extract/context.py): a first reading on each sentence's own features, then the
+    final one with the first reading of its neighbours, section and article beside them."""
     exs = _usable(exs)
     vec = DictVectorizer()
-    X = vec.fit_transform([dict.fromkeys(sorted(e.features), 1) for e in exs]).tocsr()
+    vec.fit([dict.fromkeys(sorted(e.features), 1) for e in exs] + [dict.fromkeys(context_names(), 1)])
+    X = vec.transform([dict.fromkeys(sorted(e.features), 1) for e in exs]).tocsr()
     Y = np.array([[t in e.labels for t in TYPES] for e in exs])
+    articles = np.array([e.article for e in exs])
     fold = _fold_ids(exs, folds)
     sw = _sample_weights(exs)
     held_out = np.zeros(Y.shape)
     for k in sorted(set(fold) - {-1}):
-        for j in range(len(TYPES)):
-            if Y[fold != k, j].any() and not Y[fold != k, j].all():
-                held_out[fold == k, j] = _fit_type(X[fold != k], Y[fold != k, j], sw[fold != k]).decision_function(X[fold == k])
+        train, test = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+        first = _fit_types(X[train], Y[train], sw[train])
+        X_train = _with_context(X, vec, exs, train, _inner_scores(X[train], Y[train], sw[train], articles[train]))
+        X_test = _with_context(X, vec, exs, test, _decisions(first, X[test]))
+        held_out[test] = _decisions(_fit_types(X_train, Y[train], sw[train]), X_test)
         if progress:
             progress()
     # calibration, thresholds and figures from the annotated (scored) sentences only
@@ -210,15 +262,18 @@ def fit_model(exs: list[Example], folds: int = 5, progress: Callable | None = No
     ratio = _second_type_ratio(probs, thresholds, Ys)
     predicted = _predict(probs, thresholds, ratio)
     names = vec.get_feature_names_out()
-    model: dict = {"format": MODEL_FORMAT, "second_type_min_ratio": ratio}
+    everything = np.arange(len(exs))
+    first = _fit_types(X, Y, sw)
+    final = _fit_types(_with_context(X, vec, exs, everything, _inner_scores(X, Y, sw, articles)), Y, sw)
+    model: dict = {"format": MODEL_FORMAT, "second_type_min_ratio": ratio, "first_reading": {}}
     report: dict = {}
     for j, type_ in enumerate(TYPES):
         a, b = calibration[j]
-        fitted = _fit_type(X, Y[:, j], sw)
-        w = a * fitted.coef_[0]
-        model[type_] = {"bias": round(float(a * fitted.intercept_[0] + b), 4),
+        model["first_reading"][type_] = {"bias": round(float(first[j].intercept_[0]), 4),
+                                         "weights": _weights(names, first[j].coef_[0])}
+        model[type_] = {"bias": round(float(a * final[j].intercept_[0] + b), 4),
                         "threshold": round(float(thresholds[j]), 3),
-                        "weights": {n: round(float(v), 4) for n, v in zip(names, w) if abs(v) >= WEIGHT_MIN}}
+                        "weights": _weights(names, final[j].coef_[0], a)}
         report[type_] = {"cv_f1": round(_f1(Ys[:, j], predicted[:, j]), 3), "positives": int(Ys[:, j].sum())}
     report["all"] = {"cv_f1": round(_f1(Ys.ravel(), predicted.ravel()), 3), "positives": int(Ys.sum())}
     model["stance"], report["stance"] = fit_stance(exs, folds)
