@@ -5,15 +5,17 @@ types it carries. A claim records the rule that contributed most."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
+import numpy as np
+
 from .claims_rules import TYPES, compiled_rules, weights
-from .context import context_features
+from .context import context_matrix, context_names
 from .features import sentence_features
 from .rules import load_data
 from .stance import StanceModel
@@ -120,6 +122,36 @@ class Typing(NamedTuple):
     rules: tuple[str, ...]
 
 
+class _WeightMatrix:
+    """A weight table of claim_weights.yml as a matrix (a row per feature, a column per
+    type): an article's sentences are scored in one numpy pass, not a Python sum each."""
+
+    def __init__(self, document: dict):
+        self.biases = np.array([document[t]["bias"] for t in TYPES])
+        names = sorted(set().union(*(document[t]["weights"] for t in TYPES)))
+        self.row = {name: i for i, name in enumerate(names)}
+        # the last row is zeros: every sentence's segment of the sum holds at least it
+        self.matrix = np.zeros((len(names) + 1, len(TYPES)))
+        for j, t in enumerate(TYPES):
+            for name, w in document[t]["weights"].items():
+                self.matrix[self.row[name], j] = w
+        # the same weights as tuples, for naming the features that counted (numpy
+        # indexing one element at a time costs more than the matrix saves)
+        self.table = {name: tuple(self.matrix[i].tolist()) for name, i in self.row.items()}
+
+    def scores(self, feature_sets: list[frozenset[str]]) -> np.ndarray:
+        """bias + the summed weights of each feature set, shape (sentences, types). Rows are
+        summed in sorted order: the same total whatever order a set iterates in."""
+        rows = [sorted(self.row[f] for f in feats if f in self.row) + [len(self.row)] for feats in feature_sets]
+        starts = np.cumsum([0] + [len(r) for r in rows[:-1]])
+        flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.intp)
+        return np.add.reduceat(self.matrix[flat], starts, axis=0) + self.biases
+
+    def weight(self, name: str) -> np.ndarray | None:
+        i = self.row.get(name)
+        return None if i is None else self.matrix[i]
+
+
 class ClaimModel:
     """Fitted weights (the claim_weights.yml document): each feature's weight for every
     type, each type's bias and threshold, the share of its top type a second type needs,
@@ -127,59 +159,56 @@ class ClaimModel:
     the context features (extract/context.py); a document without one reads no context."""
 
     def __init__(self, document: dict):
-        self.biases = tuple(document[t]["bias"] for t in TYPES)
-        self.thresholds = tuple(document[t]["threshold"] for t in TYPES)
+        self.thresholds = np.array([document[t]["threshold"] for t in TYPES])
         self.second_type_min_ratio = document.get("second_type_min_ratio", 0.0)
         self.stance = StanceModel(document.get("stance"))
         # the version a claim records (Claim.extractor): the model's own, else its content
         self.version = document.get("version") or _content_hash(document)
-        self.table = _weight_table(document)
+        self.final = _WeightMatrix(document)
         first = document.get("first_reading")
-        self.first_biases = tuple(first[t]["bias"] for t in TYPES) if first else None
-        self.first_table = _weight_table(first) if first else {}
-        # near-identical articles give the same sentence under the same heading again
-        self.typings = lru_cache(maxsize=1 << 13)(self._typings)
+        self.first = _WeightMatrix(first) if first else None
+        # the context features' weights, in context_names() order (zero where none was kept)
+        self.context_names = context_names()
+        self.context_weights = np.array([w if (w := self.final.weight(n)) is not None else np.zeros(len(TYPES))
+                                         for n in self.context_names])
 
-    def first_reading(self, features: frozenset[str]) -> list[float] | None:
-        """The first reading's probability of each type (TYPES order); None without one."""
-        if self.first_biases is None:
-            return None
-        sums = _sums([ws for f, ws in ((f, self.first_table.get(f)) for f in features) if ws])
-        return [1 / (1 + math.exp(-(b + z))) for b, z in zip(self.first_biases, sums)]
+    def first_reading(self, feature_sets: list[frozenset[str]]) -> np.ndarray | None:
+        """The first reading's probability of each type (TYPES order) of each feature set;
+        None without a first reading."""
+        return None if self.first is None or not feature_sets else _sigmoid(self.first.scores(feature_sets))
 
-    def scored_types(self, features: set[str] | frozenset[str], context: dict[str, float] | None = None,
-                     ) -> list[tuple[str, float, list[tuple[float, str]]]]:
-        """(type, probability, (weight, feature) contributions) of each type whose
-        probability reaches its threshold and, for a sentence's second type, the fitted
-        share of the top type's probability. `context`: the context features with their
-        values (extract/context.py)."""
-        active = [(f, self.table[f]) for f in features if f in self.table]
-        active += [(f, tuple(w * v for w in self.table[f])) for f, v in (context or {}).items() if f in self.table]
-        sums = _sums([ws for _, ws in active])
-        probs = [1 / (1 + math.exp(-(b + z))) for b, z in zip(self.biases, sums)]
-        floor = self.second_type_min_ratio * max(probs)
-        return [(type_, p, [(ws[i], f) for f, ws in active if ws[i]])
-                for i, (type_, p) in enumerate(zip(TYPES, probs))
-                if p >= self.thresholds[i] and p >= floor]
+    def read(self, feature_sets: list[frozenset[str]], sections: list[str]) -> list[tuple[Typing, ...]]:
+        """The types of each claim candidate of one article (its features, and the heading
+        it sits under), in article order, each type's probability read in context."""
+        if not feature_sets:
+            return []
+        z = self.final.scores(feature_sets)
+        first = self.first_reading(feature_sets)
+        context = context_matrix(sections, first) if first is not None else np.zeros((len(z), 0))
+        if first is not None:
+            z = z + context @ self.context_weights
+        probs = _sigmoid(z)
+        carried = (probs >= self.thresholds) & (probs >= self.second_type_min_ratio * probs.max(axis=1, keepdims=True))
+        return [self._typings(feats, probs[k], carried[k], context[k]) if carried[k].any() else ()
+                for k, feats in enumerate(feature_sets)]
 
-    def _typings(self, features: frozenset[str], context: tuple[tuple[str, float], ...] = ()) -> tuple[Typing, ...]:
-        return tuple(Typing(type_, p, _deciding_rule(parts), tuple(sorted(f for w, f in parts if w > 0)))
-                     for type_, p, parts in self.scored_types(features, dict(context)))
+    def _typings(self, features: frozenset[str], probs: np.ndarray, carried: np.ndarray,
+                 context: np.ndarray) -> tuple[Typing, ...]:
+        table = self.final.table
+        own = [(f, table[f]) for f in features if f in table]
+        if context.any():
+            own += [(name, ws) for name, value, ws in zip(self.context_names, context.tolist(),
+                                                           (context[:, None] * self.context_weights).tolist()) if value]
+        out = []
+        for i in np.flatnonzero(carried).tolist():
+            parts = [(w[i], f) for f, w in own if w[i]]
+            out.append(Typing(TYPES[i], float(probs[i]), _deciding_rule(parts),
+                              tuple(sorted(f for w, f in parts if w > 0))))
+        return tuple(out)
 
 
-def _weight_table(document: dict) -> dict[str, tuple[float, ...]]:
-    """feature → its weight for each type (TYPES order)."""
-    table: dict[str, list[float]] = {}
-    for i, type_ in enumerate(TYPES):
-        for feature, w in document[type_]["weights"].items():
-            table.setdefault(feature, [0.0] * len(TYPES))[i] = w
-    return {f: tuple(ws) for f, ws in table.items()}
-
-
-def _sums(columns: list[tuple[float, ...]]) -> list[float]:
-    # fsum: the same total whatever order the feature set iterates in (string hashing
-    # differs between processes)
-    return [math.fsum(col) for col in zip(*columns)] or [0.0] * len(TYPES)
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-z))
 
 
 def _content_hash(document: dict) -> str:
@@ -305,15 +334,6 @@ def claim_candidates(sentences: list[Sentence]) -> list[_Candidate]:
     return out
 
 
-def _contexts(candidates: list[_Candidate], model: ClaimModel) -> list[tuple[tuple[str, float], ...]]:
-    """The context features of each candidate (extract/context.py), from the first reading."""
-    firsts = [model.first_reading(c.features) for c in candidates]
-    if not candidates or firsts[0] is None:
-        return [()] * len(candidates)
-    sections = [" > ".join(c.sentence.block.heading_path) for c in candidates]
-    return [tuple(sorted(f.items())) for f in context_features(sections, firsts)]
-
-
 def extract_claims(sentences: list[Sentence], model: ClaimModel | None = None) -> list[Claim]:
     """Claims of every type each sentence carries, read in the context of the article's
     other sentences; questions are never claims. `model` defaults to the fitted weights
@@ -322,8 +342,9 @@ def extract_claims(sentences: list[Sentence], model: ClaimModel | None = None) -
     extractor = offline_extractor(model)
     claims: list[Claim] = []
     candidates = claim_candidates(sentences)
-    for (s, feats, texts, intro), context in zip(candidates, _contexts(candidates, model)):
-        typings = model.typings(feats, context)
+    readings = model.read([c.features for c in candidates],
+                          [" > ".join(c.sentence.block.heading_path) for c in candidates])
+    for (s, feats, texts, intro), typings in zip(candidates, readings):
         if not typings:
             continue
         # what the sentence gives every claim it carries

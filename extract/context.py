@@ -23,34 +23,29 @@ def context_names() -> list[str]:
     return [f"ctx:{scope}_{t}" for scope in SCOPES for t in TYPES]
 
 
-def context_features(sections: Sequence[Hashable], probs: np.ndarray) -> list[dict[str, float]]:
-    """The context features of each claim candidate of one article, in article order:
-    `sections[i]` is the heading (path) candidate i sits under, `probs[i]` the first
-    reading's probability of each type (columns in TYPES order)."""
-    n = len(sections)
+def context_matrix(sections: Sequence[Hashable], probs: np.ndarray) -> np.ndarray:
+    """The context features of each claim candidate of one article, in article order, as
+    a matrix whose columns are context_names() (0 where a scope is missing: a first
+    sentence has no previous one): `sections[i]` is the heading (path) candidate i sits
+    under, `probs[i]` the first reading's probability of each type (TYPES order)."""
+    n, k = len(sections), len(TYPES)
+    out = np.zeros((n, len(SCOPES) * k))
     if n == 0:
-        return []
-    probs = np.asarray(probs, dtype=float).reshape(n, len(TYPES))
+        return out
+    probs = np.asarray(probs, dtype=float).reshape(n, k)
+    out[1:, 0:k] = probs[:-1]
+    out[:-1, k:2 * k] = probs[1:]
     members: dict[Hashable, list[int]] = {}
     for i, key in enumerate(sections):
         members.setdefault(key, []).append(i)
-    total = probs.sum(axis=0)
-    out = []
-    for i, key in enumerate(sections):
-        scopes = {}
-        if i > 0:
-            scopes["prev"] = probs[i - 1]
-        if i + 1 < n:
-            scopes["next"] = probs[i + 1]
-        siblings = members[key]
+    for key, rows in members.items():
         # an article's text before its first heading is no section of its own
-        if key and len(siblings) > 1:
-            scopes["section"] = (probs[siblings].sum(axis=0) - probs[i]) / (len(siblings) - 1)
-        if n > 1:
-            scopes["article"] = (total - probs[i]) / (n - 1)
-        out.append({f"ctx:{scope}_{t}": round(float(p[j]), 4)
-                    for scope, p in scopes.items() for j, t in enumerate(TYPES)})
-    return out
+        if key and len(rows) > 1:
+            out[rows, 2 * k:3 * k] = (probs[rows].sum(axis=0) - probs[rows]) / (len(rows) - 1)
+    if n > 1:
+        out[:, 3 * k:] = (probs.sum(axis=0) - probs) / (n - 1)
+    # rounded: the values a model was fitted on are the values it reads, to the bit
+    return np.round(out, 4)
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:

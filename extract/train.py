@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+from scipy import sparse
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from .claims import is_question
 from .claims_rules import TYPES
-from .context import context_features, context_names, sigmoid
+from .context import context_matrix, context_names, sigmoid
 from .document import build_document
 from .features import sentence_features
 from .formats import Article, read_articles
@@ -210,19 +211,22 @@ def _inner_scores(X, Y: np.ndarray, w: np.ndarray, articles: np.ndarray) -> np.n
     return scores
 
 
-def _with_context(X, vec: DictVectorizer, exs: list[Example], rows: np.ndarray, scores: np.ndarray):
+def _with_context(X, columns: np.ndarray, exs: list[Example], rows: np.ndarray, scores: np.ndarray):
     """X[rows] with the context features (extract/context.py) the first-reading `scores`
-    of those rows give, article by article (rows in article order)."""
+    of those rows give, article by article (rows in article order); `columns`: the
+    columns of context_names() in X."""
     probs = sigmoid(scores)
-    ctx: list[dict[str, float]] = []
+    ctx = np.zeros((len(rows), len(columns)))
     start = 0
     while start < len(rows):
         end = start
         while end < len(rows) and exs[rows[end]].article == exs[rows[start]].article:
             end += 1
-        ctx += context_features([exs[i].section for i in rows[start:end]], probs[start:end])
+        ctx[start:end] = context_matrix([exs[i].section for i in rows[start:end]], probs[start:end])
         start = end
-    return X[rows] + vec.transform(ctx)
+    placed = sparse.csr_matrix((ctx.ravel(), (np.repeat(np.arange(len(rows)), len(columns)),
+                                              np.tile(columns, len(rows)))), shape=(len(rows), X.shape[1]))
+    return X[rows] + placed
 
 
 def _weights(names, coef: np.ndarray, scale: float = 1.0) -> dict[str, float]:
@@ -242,12 +246,13 @@ def fit_model(exs: list[Example], folds: int = 5, progress: Callable | None = No
     articles = np.array([e.article for e in exs])
     fold = _fold_ids(exs, folds)
     sw = _sample_weights(exs)
+    columns = np.array([vec.vocabulary_[n] for n in context_names()])
     held_out = np.zeros(Y.shape)
     for k in sorted(set(fold) - {-1}):
         train, test = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
         first = _fit_types(X[train], Y[train], sw[train])
-        X_train = _with_context(X, vec, exs, train, _inner_scores(X[train], Y[train], sw[train], articles[train]))
-        X_test = _with_context(X, vec, exs, test, _decisions(first, X[test]))
+        X_train = _with_context(X, columns, exs, train, _inner_scores(X[train], Y[train], sw[train], articles[train]))
+        X_test = _with_context(X, columns, exs, test, _decisions(first, X[test]))
         held_out[test] = _decisions(_fit_types(X_train, Y[train], sw[train]), X_test)
         if progress:
             progress()
@@ -264,7 +269,7 @@ def fit_model(exs: list[Example], folds: int = 5, progress: Callable | None = No
     names = vec.get_feature_names_out()
     everything = np.arange(len(exs))
     first = _fit_types(X, Y, sw)
-    final = _fit_types(_with_context(X, vec, exs, everything, _inner_scores(X, Y, sw, articles)), Y, sw)
+    final = _fit_types(_with_context(X, columns, exs, everything, _inner_scores(X, Y, sw, articles)), Y, sw)
     model: dict = {"format": MODEL_FORMAT, "second_type_min_ratio": ratio, "first_reading": {}}
     report: dict = {}
     for j, type_ in enumerate(TYPES):

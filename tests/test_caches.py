@@ -91,16 +91,13 @@ def claim_summary(article) -> list[tuple]:
 
 
 def test_claims_and_sections_do_not_depend_on_the_line_and_feature_caches():
-    """Section rules and sentence spans are cached per line text, claim types per feature
-    set: an article analysed after the others (caches warm, and filled by other articles)
+    """Section rules and sentence spans are cached per line text: an article analysed after the others (caches warm, and filled by other articles)
     gets what it gets alone with every cache empty."""
-    from extract.claims import fitted_model
     from extract.structure import _split, line_hits
 
     def cold(article):
         line_hits.cache_clear()
         _split.cache_clear()
-        fitted_model().typings.cache_clear()
         doc = document.build_document(article)
         return [(b.kind, b.rule) for b in doc.blocks], claim_summary(article)
 

@@ -7,9 +7,9 @@ import copy
 import pytest
 
 from conftest import A000, CORPUS
-from extract.claims import ClaimModel, _contexts, claim_candidates, extract_claims, fitted_model
+from extract.claims import ClaimModel, claim_candidates, extract_claims, fitted_model
 from extract.claims_rules import TYPES, weights
-from extract.context import context_features, context_names
+from extract.context import context_matrix, context_names
 from extract.document import build_document
 from extract.formats import read_articles
 
@@ -23,8 +23,9 @@ def candidates():
 def test_context_is_what_the_first_reading_made_of_the_neighbours(candidates):
     _, cands = candidates
     model = fitted_model()
-    firsts = [model.first_reading(c.features) for c in cands]
-    contexts = [dict(c) for c in _contexts(cands, model)]
+    firsts = model.first_reading([c.features for c in cands])
+    matrix = context_matrix([" > ".join(c.sentence.block.heading_path) for c in cands], firsts)
+    contexts = [dict(zip(context_names(), row)) for row in matrix]
     for i in range(1, len(cands) - 1):
         for j, t in enumerate(TYPES):
             assert contexts[i][f"ctx:prev_{t}"] == pytest.approx(firsts[i - 1][j], abs=1e-4)
@@ -35,17 +36,18 @@ def test_context_is_what_the_first_reading_made_of_the_neighbours(candidates):
     others = [k for k, p in enumerate(sections) if p == sections[i] and k != i]
     expected = sum(firsts[k][TYPES.index("risk")] for k in others) / len(others)
     assert contexts[i]["ctx:section_risk"] == pytest.approx(expected, abs=1e-4)
-    assert "ctx:prev_risk" not in contexts[0] and "ctx:next_risk" not in contexts[-1]
+    assert contexts[0]["ctx:prev_risk"] == 0 and contexts[-1]["ctx:next_risk"] == 0
 
 
 def test_a_lone_sentence_has_no_context():
-    assert context_features(["一、风险"], [[0.1, 0.2, 0.9, 0.3]]) == [{}]
+    assert not context_matrix(["一、风险"], [[0.1, 0.2, 0.9, 0.3]]).any()
 
 
 def test_text_before_the_first_heading_is_no_section():
-    feats = context_features(["", ""], [[0.1, 0.2, 0.9, 0.3], [0.5, 0.5, 0.5, 0.5]])
-    assert not any(f.startswith("ctx:section_") for f in feats[0])
-    assert feats[0]["ctx:article_risk"] == 0.5
+    feats = [dict(zip(context_names(), row))
+             for row in context_matrix(["", ""], [[0.1, 0.2, 0.9, 0.3], [0.5, 0.5, 0.5, 0.5]])]
+    assert not any(v for f, v in feats[0].items() if f.startswith("ctx:section_"))
+    assert feats[0]["ctx:article_risk"] == 0.5 and feats[1]["ctx:prev_risk"] == 0.9
 
 
 @pytest.mark.parametrize("type_", TYPES)
