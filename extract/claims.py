@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .claims_rules import TYPES, compiled_rules, weights
-from .context import context_matrix, context_names
+from .context import context_matrix, context_names, section_of, sigmoid
 from .features import sentence_features
 from .rules import load_data
 from .stance import StanceModel
@@ -175,7 +175,7 @@ class ClaimModel:
     def first_reading(self, feature_sets: list[frozenset[str]]) -> np.ndarray | None:
         """The first reading's probability of each type (TYPES order) of each feature set;
         None without a first reading."""
-        return None if self.first is None or not feature_sets else _sigmoid(self.first.scores(feature_sets))
+        return None if self.first is None or not feature_sets else sigmoid(self.first.scores(feature_sets))
 
     def read(self, feature_sets: list[frozenset[str]], sections: list[str]) -> list[tuple[Typing, ...]]:
         """The types of each claim candidate of one article (its features, and the heading
@@ -184,10 +184,12 @@ class ClaimModel:
             return []
         z = self.final.scores(feature_sets)
         first = self.first_reading(feature_sets)
-        context = context_matrix(sections, first) if first is not None else np.zeros((len(z), 0))
-        if first is not None:
+        if first is None:
+            context = np.zeros((len(z), 0))
+        else:
+            context = context_matrix(sections, first)
             z = z + context @ self.context_weights
-        probs = _sigmoid(z)
+        probs = sigmoid(z)
         carried = (probs >= self.thresholds) & (probs >= self.second_type_min_ratio * probs.max(axis=1, keepdims=True))
         return [self._typings(feats, probs[k], carried[k], context[k]) if carried[k].any() else ()
                 for k, feats in enumerate(feature_sets)]
@@ -205,10 +207,6 @@ class ClaimModel:
             out.append(Typing(TYPES[i], float(probs[i]), _deciding_rule(parts),
                               tuple(sorted(f for w, f in parts if w > 0))))
         return tuple(out)
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-z))
 
 
 def _content_hash(document: dict) -> str:
@@ -342,8 +340,7 @@ def extract_claims(sentences: list[Sentence], model: ClaimModel | None = None) -
     extractor = offline_extractor(model)
     claims: list[Claim] = []
     candidates = claim_candidates(sentences)
-    readings = model.read([c.features for c in candidates],
-                          [" > ".join(c.sentence.block.heading_path) for c in candidates])
+    readings = model.read([c.features for c in candidates], [section_of(c.sentence) for c in candidates])
     for (s, feats, texts, intro), typings in zip(candidates, readings):
         if not typings:
             continue

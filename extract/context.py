@@ -18,6 +18,12 @@ from .claims_rules import TYPES
 SCOPES = ("prev", "next", "section", "article")
 
 
+def section_of(sentence) -> str:
+    """The heading path a sentence sits under: the key of its `section` scope, the same in
+    fitting (extract/train.py) and in reading (extract/claims.py)."""
+    return " > ".join(sentence.block.heading_path)
+
+
 def context_names() -> list[str]:
     """Every context feature name, scope by scope."""
     return [f"ctx:{scope}_{t}" for scope in SCOPES for t in TYPES]

@@ -13,6 +13,7 @@ the annotated legality claims over the named stance features (extract/stance.py)
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections import defaultdict
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from sklearn.model_selection import GroupKFold
 
 from .claims import is_question
 from .claims_rules import TYPES
-from .context import context_matrix, context_names, sigmoid
+from .context import context_matrix, context_names, section_of, sigmoid
 from .document import build_document
 from .features import sentence_features
 from .formats import Article, read_articles
@@ -100,7 +101,7 @@ def article_examples(name: str, article: Article, records: list[dict], silver: b
         matched = [(t, stance) for t, g, stance in golds if span_cover(g, span) >= MIN_COVER]
         stance = next((st for t, st in matched if t == "legality" and st), None)
         out.append(Example(name, feats, {t for t, _ in matched}, is_question(s.text), s.text, stance, silver,
-                           " > ".join(s.block.heading_path)))
+                           section_of(s)))
     return out
 
 
@@ -223,12 +224,10 @@ def _with_context(X, columns: np.ndarray, exs: list[Example], rows: np.ndarray, 
     probs = sigmoid(scores)
     ctx = np.zeros((len(rows), len(columns)))
     start = 0
-    while start < len(rows):
-        end = start
-        while end < len(rows) and exs[rows[end]].article == exs[rows[start]].article:
-            end += 1
-        ctx[start:end] = context_matrix([exs[i].section for i in rows[start:end]], probs[start:end])
-        start = end
+    for _, group in itertools.groupby(rows, key=lambda i: exs[i].article):
+        at = [exs[i].section for i in group]
+        ctx[start:start + len(at)] = context_matrix(at, probs[start:start + len(at)])
+        start += len(at)
     placed = sparse.csr_matrix((ctx.ravel(), (np.repeat(np.arange(len(rows)), len(columns)),
                                               np.tile(columns, len(rows)))), shape=(len(rows), X.shape[1]))
     return X[rows] + placed
@@ -245,8 +244,9 @@ def fit_model(exs: list[Example], folds: int = 5, progress: Callable | None = No
     final one with the first reading of its neighbours, section and article beside them."""
     exs = _usable(exs)
     vec = DictVectorizer()
-    vec.fit([dict.fromkeys(sorted(e.features), 1) for e in exs] + [dict.fromkeys(context_names(), 1)])
-    X = vec.transform([dict.fromkeys(sorted(e.features), 1) for e in exs]).tocsr()
+    present = [dict.fromkeys(sorted(e.features), 1) for e in exs]
+    vec.fit(present + [dict.fromkeys(context_names(), 1)])  # every context column, whether or not it occurs
+    X = vec.transform(present).tocsr()
     Y = np.array([[t in e.labels for t in TYPES] for e in exs])
     articles = np.array([e.article for e in exs])
     fold = _fold_ids(exs, folds)
@@ -265,7 +265,7 @@ def fit_model(exs: list[Example], folds: int = 5, progress: Callable | None = No
     scored = fold >= 0
     held_out, Ys = held_out[scored], Y[scored]
     calibration = [_platt(held_out[:, j], Ys[:, j]) for j in range(len(TYPES))]
-    probs = np.column_stack([1 / (1 + np.exp(-(a * held_out[:, j] + b))) for j, (a, b) in enumerate(calibration)])
+    probs = np.column_stack([sigmoid(a * held_out[:, j] + b) for j, (a, b) in enumerate(calibration)])
     grid = np.arange(0.1, 0.81, 0.025)
     thresholds = np.array([grid[int(np.argmax([_f1(Ys[:, j], probs[:, j] >= t) for t in grid]))]
                            for j in range(len(TYPES))])
