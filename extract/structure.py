@@ -20,7 +20,7 @@ _MARKER = re.compile(
     rf"|(?P<one>\d{{1,2}})\s*(?:[.、．)）:：]|\s)"
     rf"|[（(](?P<par>[{_CN}\d]{{1,3}})[)）]"
     rf"|第(?P<ord>[{_CN}\d]{{1,3}})[步章节部分点条个][,，、:：\s]?"
-    rf"|(?P<bullet>[•·●▪◆■]))\s*"
+    rf"|(?P<bullet>[•·●▪◆■]|[-*+](?=\s)))\s*"
 )
 # a bare numeral heading whose 、 was deleted: 一法律框架与基本立场
 _BARE_CN = re.compile(rf"^(?P<cn>[{_CN}])(?![般些定旦直样种个次起切方面是致同线])")
@@ -118,8 +118,9 @@ def classify_lines(lines: list[tuple[int, int, str]]) -> list[Block]:
     for i, (rs, re_, text) in enumerate(lines):
         block = _classify(i, rs, re_, text.strip(), stack, state)
         if block.kind != "blank":
-            # bullets after 「…:」 are the body's own list, as long as the list goes on
-            state["content_list"] = block.kind == "body" and (
+            # bullets after 「…:」 or right under a heading are the body's own list, as long
+            # as the list goes on; a related-link list follows no heading of the article
+            state["content_list"] = block.kind in ("heading", "question") or block.kind == "body" and (
                 block.text.endswith((":", "：")) or state["content_list"] and _is_bullet(block.text))
         blocks.append(block)
     _mark_table_headers(blocks)
@@ -245,8 +246,13 @@ def _classify_content(b: Block, text: str, stack: list, state: dict) -> None:
     if _TABLE_ROW.match(text) or _TABLE_RULE.match(text):
         _classify_table_line(b, text, stack)
         return
-    heading_like = is_heading_like(text) and not (state["content_list"] and _is_bullet(text))
-    marker, level, rest = split_marker(text, heading_like)
+    marker, level, rest = split_marker(text, is_heading_like(text))
+    bulleted = _is_bullet(text)
+    if bulleted and _MARKER.match(rest) and not _is_bullet(rest):
+        marker, level, rest = split_marker(rest, is_heading_like(rest))  # 「• 2. 管理机制优化」
+        bulleted = False
+    # a bulleted line is an item of a list, not a heading (「- 录音设备:手机自带录音就行」)
+    heading_like = is_heading_like(text) and not bulleted
     b.marker, b.level = marker, level
     question = bool(re.search(r"[?？]\s*$", text)) and len(text) <= 60
     if not state["title"] and heading_like and not marker:

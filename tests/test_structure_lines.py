@@ -1,5 +1,6 @@
 """Lines that look like page furniture but are the article's own text: tables, bullet
-lists the body introduces, sentences that mention 举报 or 联系方式, headings that start
+lists the body introduces (after a colon line or right under a heading; markdown 「- 」
+items too), sentences that mention 举报 or 联系方式, headings that start
 with 投诉, the cut-off last line of a page opening, and 「…:1、…」 lists inside a line."""
 from __future__ import annotations
 
@@ -74,3 +75,22 @@ def test_cut_off_last_line_is_body():
 
 def test_colon_before_a_list_number_ends_the_sentence():
     assert "欠信用卡2万元是否需要追究刑事责任需要分情况讨论:" in sentence_texts("h102.txt")
+
+
+def test_bullets_right_under_a_heading_are_body_not_related_links():
+    # h118 and h024 list their points as 「• 标签:内容」 straight under a numbered heading
+    for name, fragment in [("h118.txt", "区块链技术:利用区块链记录"), ("h024.txt", "利率过高:债务利率远高于")]:
+        assert block_of(name, fragment).kind == "body"
+    assert any(t.startswith("• 信用修复机制:") for t in sentence_texts("h118.txt"))
+
+
+def test_a_bullet_before_a_numbered_heading_is_that_heading():
+    block = block_of("h118.txt", "管理机制优化与协同治理")
+    assert block.kind == "heading" and block.marker.startswith("2")
+    assert block_of("h118.txt", "动态竞争机制").heading_path[-1] == "管理机制优化与协同治理"
+
+
+def test_markdown_dash_items_are_list_items_not_headings():
+    block = block_of("h027.txt", "银保监会:打12378比网站投诉响应更快")
+    assert block.kind == "body" and block.marker.startswith("-")
+    assert block_of("h027.txt", "互联网金融协会:官网有专门投诉入口").heading_path[-1] == "投诉渠道实操指南"
