@@ -57,10 +57,6 @@ SILVER_WEIGHT = 0.5
 # … and in fitting the stance model: the language model reads 「如果…就可能构成…罪」 as conditional
 # where the annotators read illegal, and more often calls a sentence legal or conditional
 STANCE_SILVER_WEIGHT = 0.25
-# how much a sentence counts as a negative example of a type whose claim it overlaps but does not
-# match (12 annotated sentences, 86 silver ones): at 0 held-out micro F1 0.657/0.652 (5/10 folds),
-# gold only 0.656/0.643; at 0.3 0.657/0.649, 0.653/0.638; at 1 (before) 0.655/0.653, 0.643/0.635
-PARTIAL_WEIGHT = 0.0
 
 
 @dataclass
@@ -73,9 +69,6 @@ class Example:
     stance: str | None = None  # of the gold legality claim the sentence matches
     silver: bool = False  # labelled by a language model's claims, not by an annotator: fitted on, never scored
     section: str = ""  # the heading path the sentence sits under (its context: extract/context.py)
-    # types of a claim the sentence shares words with but does not match (part of a longer claim,
-    # or a clause of it): neither a positive nor a negative example of those types
-    partial: frozenset[str] = frozenset()
 
 
 def load_gold(paths: list[str]) -> dict[str, list[dict]]:
@@ -109,13 +102,10 @@ def article_examples(name: str, article: Article, records: list[dict], silver: b
     out = []
     for s, (feats, _, _) in zip(doc.sentences, sentence_features(doc.sentences)):
         span = (s.raw_start, s.raw_end)
-        covers = [(t, span_cover(g, span), stance) for t, g, stance in golds]
-        matched = [(t, stance) for t, cover, stance in covers if cover >= MIN_COVER]
-        labels = {t for t, _ in matched}
-        partial = frozenset(t for t, cover, _ in covers if 0 < cover < MIN_COVER) - labels
+        matched = [(t, stance) for t, g, stance in golds if span_cover(g, span) >= MIN_COVER]
         stance = next((st for t, st in matched if t == "legality" and st), None)
-        out.append(Example(name, feats, labels, is_question(s.text), s.text, stance, silver,
-                           section_of(s), partial))
+        out.append(Example(name, feats, {t for t, _ in matched}, is_question(s.text), s.text, stance, silver,
+                           section_of(s)))
     return out
 
 
@@ -205,22 +195,14 @@ def _sample_weights(exs: list[Example], silver_weight: float | None = None) -> n
     return np.array([silver if e.silver else 1.0 for e in exs])
 
 
-def _type_weights(exs: list[Example]) -> np.ndarray:
-    """A weight per example and type: the example's, or PARTIAL_WEIGHT of it for a type of
-    a claim the sentence is only part of."""
-    partial = np.array([[t in e.partial for t in TYPES] for e in exs])
-    return _sample_weights(exs)[:, None] * np.where(partial, PARTIAL_WEIGHT, 1.0)
-
-
 def _fit_type(X, y: np.ndarray, w: np.ndarray | None = None, C: float = C_TYPES) -> LogisticRegression:
     return LogisticRegression(C=C, class_weight="balanced", max_iter=3000).fit(X, y, sample_weight=w)
 
 
 def _fit_types(X, Y: np.ndarray, w: np.ndarray, C: float = C_TYPES) -> list[LogisticRegression | None]:
-    """A model per type (`w`: a weight per row and type; inverse L2 strength C); None for a
-    type the rows do not tell apart (all or none carry it)."""
-    return [_fit_type(X, Y[:, j], w[:, j], C) if Y[:, j].any() and not Y[:, j].all() else None
-            for j in range(len(TYPES))]
+    """A model per type (inverse L2 strength C); None for a type the rows do not tell apart
+    (all or none carry it)."""
+    return [_fit_type(X, Y[:, j], w, C) if Y[:, j].any() and not Y[:, j].all() else None for j in range(len(TYPES))]
 
 
 def _decisions(models: list[LogisticRegression | None], X) -> np.ndarray:
@@ -273,7 +255,7 @@ def fit_model(exs: list[Example], folds: int = 5, progress: Callable | None = No
     Y = np.array([[t in e.labels for t in TYPES] for e in exs])
     articles = np.array([e.article for e in exs])
     fold = _fold_ids(exs, folds)
-    sw = _type_weights(exs)
+    sw = _sample_weights(exs)
     columns = np.array([vec.vocabulary_[n] for n in context_names()])
     held_out = np.zeros(Y.shape)
     for k in sorted(set(fold) - {-1}):

@@ -11,7 +11,6 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import CORPUS
-from extract.claims_rules import TYPES
 from extract.held_out import held_out_scores
 from kb.cli import cli
 
@@ -125,21 +124,3 @@ def test_the_shipped_synthetic_articles_quote_only_their_own_text():
     assert len(articles) >= 100
     assert all(claims for _, _, claims in articles)
     assert {c["type"] for _, _, claims in articles for c in claims} == {"legality", "procedure", "risk", "mitigation"}
-
-
-def test_a_sentence_holding_part_of_a_claim_is_not_a_negative_example_of_its_type():
-    # h022's gold mitigation 「同时,要了解你的权利」 is the first clause of a sentence whose
-    # whole is its legality claim: the sentence teaches legality, and nothing about mitigation
-    from extract.formats import read_articles
-    from extract.train import _type_weights, article_examples, load_gold
-
-    name = "h022.txt"
-    records = load_gold([str(p) for p in sorted(GOLD.glob("*.jsonl"))])[name]
-    exs = article_examples(name, next(read_articles(CORPUS / name)), records)
-    sentence = next(e for e in exs if e.text.startswith("同时,要了解你的权利"))
-    assert sentence.labels == {"legality"} and sentence.partial == {"mitigation"}
-    weights = dict(zip(TYPES, _type_weights([sentence])[0]))
-    assert weights == {"legality": 1.0, "procedure": 1.0, "risk": 1.0, "mitigation": 0.0}
-    # a sentence that matches or misses every claim whole keeps its full weight for every type
-    whole = next(e for e in exs if not e.partial)
-    assert _type_weights([whole]).tolist() == [[1.0, 1.0, 1.0, 1.0]]
