@@ -120,8 +120,8 @@ def classify_lines(lines: list[tuple[int, int, str]]) -> list[Block]:
         if block.kind != "blank":
             # bullets after 「…:」 or right under a heading are the body's own list, as long
             # as the list goes on; a related-link list follows no heading of the article
-            state["content_list"] = block.kind in ("heading", "question") or block.kind == "body" and (
-                block.text.endswith((":", "：")) or state["content_list"] and _is_bullet(block.text))
+            state["content_list"] = block.kind in ("heading", "question") or (block.kind == "body" and (
+                block.text.endswith((":", "：")) or (state["content_list"] and _is_bullet(block.text))))
         blocks.append(block)
     _mark_table_headers(blocks)
     _last_heading_to_body(blocks)
@@ -246,13 +246,15 @@ def _classify_content(b: Block, text: str, stack: list, state: dict) -> None:
     if _TABLE_ROW.match(text) or _TABLE_RULE.match(text):
         _classify_table_line(b, text, stack)
         return
-    marker, level, rest = split_marker(text, is_heading_like(text))
+    looks_heading = is_heading_like(text)
+    marker, level, rest = split_marker(text, looks_heading)
     bulleted = _is_bullet(text)
-    if bulleted and _MARKER.match(rest) and not _is_bullet(rest):
-        marker, level, rest = split_marker(rest, is_heading_like(rest))  # 「• 2. 管理机制优化」
+    inner = _MARKER.match(rest) if bulleted else None
+    if inner and not inner.group("bullet"):  # 「• 2. 管理机制优化」: the bullet carries a numbered heading
+        marker, level, rest = inner.group(0), marker_level(inner), rest[inner.end():]
         bulleted = False
     # a bulleted line is an item of a list, not a heading (「- 录音设备:手机自带录音就行」)
-    heading_like = is_heading_like(text) and not bulleted
+    heading_like = looks_heading and not bulleted
     b.marker, b.level = marker, level
     question = bool(re.search(r"[?？]\s*$", text)) and len(text) <= 60
     if not state["title"] and heading_like and not marker:
