@@ -25,9 +25,10 @@ _MARKER = re.compile(
 # a bare numeral heading whose 、 was deleted: 一法律框架与基本立场
 _BARE_CN = re.compile(rf"^(?P<cn>[{_CN}])(?![般些定旦直样种个次起切方面是致同线])")
 # ASCII ? and ! end a sentence unless mojibake continues right after them
-# 「…需要分情况讨论:1、如果…」: a colon or semicolon before a list number ends a sentence too
+# 「…需要分情况讨论:1、如果…」: a colon or semicolon before a list number ends a sentence too,
+# but not the colon of a time (「工作日9:00-17:00)」: no list number 00)
 _SENTENCE_END = re.compile(r"吗(?=\s+\S)|(?:[。！？]|[!?](?![A-Za-z\u0080-\u024f]))+[”」』\"'）)]*|[:：]\s+(?=\S)|[;；]\s+(?=\S)"
-                           rf"|[:：;；](?=\s*(?:\d{{1,2}}|[{_CN}]{{1,3}})[、．)）])")
+                           rf"|(?:(?<!\d)[:：]|[;；])(?=\s*(?:\d{{1,2}}|[{_CN}]{{1,3}})[、．)）])")
 _LABEL = re.compile(r"^([^,，。:：;；]{1,14})[:：]\s*(?=\S)")
 # a row of a pipe table (「| 债务评估 | 分析债务凭证 | … |」) and its rule line (「|---|---|」)
 _TABLE_ROW = re.compile(r"^\|.*\|")

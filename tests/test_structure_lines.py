@@ -77,6 +77,13 @@ def test_colon_before_a_list_number_ends_the_sentence():
     assert "欠信用卡2万元是否需要追究刑事责任需要分情况讨论:" in sentence_texts("h102.txt")
 
 
+def test_the_colon_of_a_time_does_not_end_the_sentence():
+    """「工作日9:00-17:00)」: 17:00) is a time, not a list numbered 00)."""
+    texts = sentence_texts("h098.txt")
+    assert "投诉方式:拨打全国统一热线 12378(工作日9:00-17:00),或通过官网提交书面投诉。" in texts
+    assert not any(t.endswith("17:") for t in texts)
+
+
 def test_bullets_right_under_a_heading_are_body_not_related_links():
     # h118 and h024 list their points as 「• 标签:内容」 straight under a numbered heading
     for name, fragment in [("h118.txt", "区块链技术:利用区块链记录"), ("h024.txt", "利率过高:债务利率远高于")]:
