@@ -259,8 +259,11 @@ def _print_confusions(mistakes: list, n: int) -> None:
               help="also fit on these silver labels: a database (its language-model claims) or a folder of "
                    "articles with their claims.jsonl; default: " + str(SYNTHETIC.relative_to(ROOT)))
 @click.option("--gold-only", is_flag=True, help="fit on the gold alone, without the default silver folder")
+@click.option("--repeats", default=1, show_default=True, type=click.IntRange(min=1),
+              help="with --held-out: also deal the articles to folds in REPEATS-1 other (seeded) orders and "
+                   "print the mean and spread of the figures")
 def train_claims(gold: tuple[str, ...], corpus: str, folds: int, write: bool, held_out: bool,
-                 silver_paths: tuple[str, ...], gold_only: bool) -> None:
+                 silver_paths: tuple[str, ...], gold_only: bool, repeats: int) -> None:
     """Fit the claim model (types and stance) on annotated articles, and on silver labels
     (training/synthetic/ unless --gold-only); print its cross-validated figures. Writes the
     model only with --write."""
@@ -270,11 +273,11 @@ def train_claims(gold: tuple[str, ...], corpus: str, folds: int, write: bool, he
     # (on a busy 2-core machine one thread fits about ten times faster), and one thread
     # gives the same model
     with threadpool_limits(limits=1):
-        _train_claims(list(gold), Path(corpus), folds, write, held_out, silver_paths, gold_only)
+        _train_claims(list(gold), Path(corpus), folds, write, held_out, silver_paths, gold_only, repeats)
 
 
 def _train_claims(gold: list[str], corpus: Path, folds: int, write: bool, held_out: bool,
-                  silver_paths: tuple[str, ...], gold_only: bool) -> None:
+                  silver_paths: tuple[str, ...], gold_only: bool, repeats: int = 1) -> None:
     from tqdm import tqdm
 
     from extract.claims_rules import TYPES, WEIGHTS
@@ -284,7 +287,7 @@ def _train_claims(gold: list[str], corpus: Path, folds: int, write: bool, held_o
         silver_paths = (str(SYNTHETIC),)
     silver = _load_silver(silver_paths, leave_out=set(load_gold(gold))) if silver_paths else None
     if held_out:
-        _print_held_out_scores(corpus, gold, folds, silver)
+        _print_held_out_scores(corpus, gold, folds, silver, repeats)
 
     with tqdm(total=folds, desc="fitting (folds)", unit="fold", disable=None, leave=False) as bar:
         model, report = train(corpus, gold, folds=folds, progress=bar.update, silver=silver)
@@ -327,19 +330,42 @@ def _load_silver(paths: tuple[str, ...], leave_out: set[str]) -> list[tuple[str,
     return silver
 
 
-def _print_held_out_scores(corpus: Path, gold: list[str], folds: int, silver: list | None = None) -> None:
+def _print_held_out_scores(corpus: Path, gold: list[str], folds: int, silver: list | None = None,
+                           repeats: int = 1) -> None:
     from tqdm import tqdm
 
     from extract.held_out import held_out_scores
 
-    with tqdm(total=folds, desc="held-out articles (folds)", unit="fold", disable=None, leave=False) as bar:
-        report = held_out_scores(corpus, gold, folds, progress=bar.update, silver=silver)
+    reports = []
+    with tqdm(total=folds * repeats, desc="held-out articles (folds)", unit="fold", disable=None, leave=False) as bar:
+        for order in range(repeats):
+            reports.append(held_out_scores(corpus, gold, folds, progress=bar.update, silver=silver, order=order))
+    report = reports[0]
     click.echo(f"claims of held-out articles ({folds} folds by article), scored like eval/score.py:")
     click.echo(f"{'type':<11} {'P':>6} {'R':>6} {'F1':>6} {'tp':>5} {'fp':>5} {'fn':>5}")
     for name, r in [*report["by_type"].items(), ("micro", report["micro"])]:
         click.echo(f"{name:<11} {r['p']:6.3f} {r['r']:6.3f} {r['f1']:6.3f} {r['tp']:5} {r['fp']:5} {r['fn']:5}")
     if report["stance_accuracy"] is not None:
         click.echo(f"stance accuracy {report['stance_accuracy']:.3f}")
+    if repeats > 1:
+        _print_spread(reports)
+
+
+def _print_spread(reports: list[dict]) -> None:
+    """Mean and spread of the held-out figures over several deals of the articles to folds."""
+    import statistics
+
+    def spread(values: list[float]) -> str:
+        return (f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f} "
+                f"({min(values):.3f}–{max(values):.3f})")
+
+    click.echo(f"over {len(reports)} deals of the articles to folds (the first is the one above): mean ± sd (min–max)")
+    for name in reports[0]["by_type"]:
+        click.echo(f"{name:<11} F1 {spread([r['by_type'][name]['f1'] for r in reports])}")
+    click.echo(f"{'micro':<11} F1 {spread([r['micro']['f1'] for r in reports])}")
+    stances = [r["stance_accuracy"] for r in reports if r["stance_accuracy"] is not None]
+    if len(stances) > 1:
+        click.echo(f"stance accuracy {spread(stances)}")
 
 
 @cli.command(name="graph")

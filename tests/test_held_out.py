@@ -51,6 +51,30 @@ def test_train_claims_prints_held_out_table_without_writing(tmp_path):
     assert "wrote" not in result.output
 
 
+def test_other_deals_to_folds_keep_every_article_in_one_balanced_fold():
+    from extract.held_out import deal_to_folds
+
+    names = sorted(p.name for p in CORPUS.glob("*.txt"))
+    deals = [deal_to_folds(names, 5, order) for order in range(3)]
+    assert deals[0] == {a: i % 5 for i, a in enumerate(names)}  # the figure printed without --repeats
+    for deal in deals:
+        assert set(deal) == set(names)
+        sizes = Counter(deal.values())
+        assert set(sizes) == set(range(5)) and max(sizes.values()) - min(sizes.values()) <= 1
+    assert deals[1] != deals[0] and deals[2] != deals[1]
+    assert deal_to_folds(names, 5, 1) == deals[1]  # seeded: the same deal every run
+
+
+def test_train_claims_repeats_prints_the_spread_over_deals(tmp_path):
+    corpus, gold = small_corpus(tmp_path)
+    result = CliRunner().invoke(cli, ["train-claims", str(gold), "--corpus", str(corpus), "--folds", "2",
+                                      "--held-out", "--dry-run", "--gold-only", "--repeats", "2"])
+    assert result.exit_code == 0, result.output
+    assert "over 2 deals of the articles to folds" in result.output
+    spread = [line for line in result.output.splitlines() if line.startswith("micro") and "±" in line]
+    assert len(spread) == 1
+
+
 def test_learned_stance_reads_unseen_articles_better_than_the_rule_order():
     """The stance rules were written on the first 45 articles; on the 40 annotated later
     (web2.jsonl) their first match is right about 60% of the time. The classifier, fitted
