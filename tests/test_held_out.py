@@ -148,3 +148,30 @@ def test_the_shipped_synthetic_articles_quote_only_their_own_text():
     assert len(articles) >= 100
     assert all(claims for _, _, claims in articles)
     assert {c["type"] for _, _, claims in articles for c in claims} == {"legality", "procedure", "risk", "mitigation"}
+
+
+def test_fitting_twice_on_the_same_data_writes_the_same_file(tmp_path):
+    from extract.train import train, write_weights
+
+    corpus, gold = small_corpus(tmp_path)
+    files = []
+    for n in range(2):
+        model, report = train(corpus, [str(gold)], folds=2)
+        files.append(tmp_path / f"weights{n}.yml")
+        write_weights(model, report, files[-1])
+    assert files[0].read_bytes() == files[1].read_bytes()
+    assert model["data_sha256"] in files[0].read_text(encoding="utf-8")
+
+
+def test_the_shipped_model_was_fitted_on_the_repositorys_annotated_data():
+    """claim_weights.yml names the data it was fitted on: the gold of tests/gold, the corpus
+    articles it annotates and the synthetic silver articles. A change to any of them needs
+    `kb train-claims tests/gold/*.jsonl --write` before it lands."""
+    from extract.claims_rules import weights
+    from extract.train import annotated_folder, data_hash, load_gold
+
+    gold = sorted(map(str, GOLD.glob("*.jsonl")))
+    annotated = set(load_gold(gold))
+    silver = [a for a in annotated_folder(Path(__file__).parent.parent / "training" / "synthetic")
+              if a[0] not in annotated]
+    assert weights()["data_sha256"] == data_hash(CORPUS, gold, silver)
