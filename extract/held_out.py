@@ -27,10 +27,13 @@ def deal_to_folds(articles: list[str], folds: int, order: int = 0) -> dict[str, 
 
 
 def held_out_scores(corpus: Path, gold_paths: list[str], folds: int = 5, progress=None,
-                    silver: list[tuple[str, str, list[dict]]] | None = None, order: int = 0) -> dict:
+                    silver: list[tuple[str, str, list[dict]]] | None = None, order: int = 0,
+                    mistakes: list | None = None) -> dict:
     """{'by_type': {type: {tp, fp, fn, p, r, f1}}, 'micro': {...}, 'stance_accuracy': x}.
     `silver` articles (name, text, a language model's claims) are fitted on in every fold,
-    never scored; `order`: how the articles are dealt to folds (deal_to_folds)."""
+    never scored; `order`: how the articles are dealt to folds (deal_to_folds). With
+    `mistakes`, every miss, false claim and wrong stance on a held-out article is appended
+    to it (extract.scoring.Mistake): the errors the next unseen article will show."""
     gold = load_gold(gold_paths)
     exs = examples(corpus, gold, skip=frozenset(n for n, _, _ in silver or ()))
     articles = sorted({e.article for e in exs})
@@ -41,13 +44,14 @@ def held_out_scores(corpus: Path, gold_paths: list[str], folds: int = 5, progres
         model, _ = fit_model([e for e in exs if fold_of[e.article] != k] + extra, folds)
         if progress:
             progress()
+        fitted = ClaimModel(model)
         for name in (a for a in articles if fold_of[a] == k):
-            counts.update(_article_counts(corpus / name, gold.get(name, []), ClaimModel(model)))
+            counts.update(_article_counts(corpus / name, gold.get(name, []), fitted, mistakes))
     return report(counts, len(articles))
 
 
-def _article_counts(path: Path, golds: list[dict], model: ClaimModel) -> Counter:
+def _article_counts(path: Path, golds: list[dict], model: ClaimModel, mistakes: list | None = None) -> Counter:
     doc = build_document(next(read_articles(path)))
     preds = [Predicted(c.type, c.stance, c.section, c.sentence.raw_start, c.sentence.raw_end)
              for c in extract_claims(doc.sentences, model)]
-    return score_article(path.name, doc.raw_text, golds, preds)
+    return score_article(path.name, doc.raw_text, golds, preds, mistakes)

@@ -29,6 +29,12 @@ def llm_model_option(fn):
                         help="model named in the requests")(fn)
 
 
+def errors_option(fn):
+    """--errors N, the same on every command that scores claims against the gold."""
+    return click.option("--errors", default=0, show_default=True,
+                        help="also list the N most frequent confusions (gold -> predicted), with examples")(fn)
+
+
 def _metadata_path() -> Path | None:
     for candidate in (Path("metadata.yml"), ROOT / "metadata.yml"):
         if candidate.exists():
@@ -189,8 +195,7 @@ def serve(db_arg: str | None, db_option: str | None, host: str, port: int, immut
 @cli.command(name="eval")
 @click.argument("gold", nargs=-1, type=click.Path())
 @click.option("--db", "db_path", default=DEFAULT_DB, show_default=True)
-@click.option("--errors", default=0, show_default=True,
-              help="also list the N most frequent confusions (gold -> predicted), with examples")
+@errors_option
 @click.option("--exclude", multiple=True, help="leave this article (file name) out; repeatable")
 @click.option("--exclude-examples", is_flag=True,
               help="leave out the articles the language-model prompt shows as examples")
@@ -262,22 +267,24 @@ def _print_confusions(mistakes: list, n: int) -> None:
 @click.option("--repeats", default=1, show_default=True, type=click.IntRange(min=1),
               help="with --held-out: also deal the articles to folds in REPEATS-1 other (seeded) orders and "
                    "print the mean and spread of the figures")
+@errors_option
 def train_claims(gold: tuple[str, ...], corpus: str, folds: int, write: bool, held_out: bool,
-                 silver_paths: tuple[str, ...], gold_only: bool, repeats: int) -> None:
+                 silver_paths: tuple[str, ...], gold_only: bool, repeats: int, errors: int) -> None:
     """Fit the claim model (types and stance) on annotated articles, and on silver labels
     (training/synthetic/ unless --gold-only); print its cross-validated figures. Writes the
-    model only with --write."""
+    model only with --write. With --held-out, --errors lists the confusions on held-out
+    articles (those of the first deal): the mistakes an unseen article will show."""
     from threadpoolctl import threadpool_limits
 
     # the fits are many small sparse problems: BLAS threads only contend for the cores
     # (on a busy 2-core machine one thread fits about ten times faster), and one thread
     # gives the same model
     with threadpool_limits(limits=1):
-        _train_claims(list(gold), Path(corpus), folds, write, held_out, silver_paths, gold_only, repeats)
+        _train_claims(list(gold), Path(corpus), folds, write, held_out, silver_paths, gold_only, repeats, errors)
 
 
 def _train_claims(gold: list[str], corpus: Path, folds: int, write: bool, held_out: bool,
-                  silver_paths: tuple[str, ...], gold_only: bool, repeats: int = 1) -> None:
+                  silver_paths: tuple[str, ...], gold_only: bool, repeats: int = 1, errors: int = 0) -> None:
     from tqdm import tqdm
 
     from extract.claims_rules import TYPES, WEIGHTS
@@ -287,7 +294,7 @@ def _train_claims(gold: list[str], corpus: Path, folds: int, write: bool, held_o
         silver_paths = (str(SYNTHETIC),)
     silver = _load_silver(silver_paths, leave_out=set(load_gold(gold))) if silver_paths else None
     if held_out:
-        _print_held_out_scores(corpus, gold, folds, silver, repeats)
+        _print_held_out_scores(corpus, gold, folds, silver, repeats, errors)
 
     with tqdm(total=folds, desc="fitting (folds)", unit="fold", disable=None, leave=False) as bar:
         model, report = train(corpus, gold, folds=folds, progress=bar.update, silver=silver)
@@ -331,15 +338,16 @@ def _load_silver(paths: tuple[str, ...], leave_out: set[str]) -> list[tuple[str,
 
 
 def _print_held_out_scores(corpus: Path, gold: list[str], folds: int, silver: list | None = None,
-                           repeats: int = 1) -> None:
+                           repeats: int = 1, errors: int = 0) -> None:
     from tqdm import tqdm
 
     from extract.held_out import held_out_scores
 
-    reports = []
+    reports, mistakes = [], []
     with tqdm(total=folds * repeats, desc="held-out articles (folds)", unit="fold", disable=None, leave=False) as bar:
         for order in range(repeats):
-            reports.append(held_out_scores(corpus, gold, folds, progress=bar.update, silver=silver, order=order))
+            reports.append(held_out_scores(corpus, gold, folds, progress=bar.update, silver=silver, order=order,
+                                           mistakes=mistakes if errors and order == 0 else None))
     report = reports[0]
     click.echo(f"claims of held-out articles ({folds} folds by article), scored like eval/score.py:")
     click.echo(f"{'type':<11} {'P':>6} {'R':>6} {'F1':>6} {'tp':>5} {'fp':>5} {'fn':>5}")
@@ -349,6 +357,8 @@ def _print_held_out_scores(corpus: Path, gold: list[str], folds: int, silver: li
         click.echo(f"stance accuracy {report['stance_accuracy']:.3f}")
     if repeats > 1:
         _print_spread(reports)
+    if errors:
+        _print_confusions(mistakes, errors)
 
 
 def _print_spread(reports: list[dict]) -> None:

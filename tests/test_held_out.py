@@ -75,6 +75,29 @@ def test_train_claims_repeats_prints_the_spread_over_deals(tmp_path):
     assert len(spread) == 1
 
 
+def test_held_out_mistakes_account_for_every_miss_and_false_claim(tmp_path):
+    corpus, gold = small_corpus(tmp_path)
+    mistakes = []
+    report = held_out_scores(corpus, [str(gold)], folds=2, mistakes=mistakes)
+    fn = sum(r["fn"] for r in report["by_type"].values())
+    fp = sum(r["fp"] for r in report["by_type"].values())
+    # a wrong stance is a found claim (legality -> legality); every other gold-side mistake is a miss
+    wrong_stance = [m for m in mistakes if m.gold.startswith("legality/") and m.predicted.startswith("legality/")]
+    assert sum(m.gold != "-" for m in mistakes) - len(wrong_stance) == fn
+    assert sum(m.gold == "-" for m in mistakes) == fp
+    assert {m.article for m in mistakes} <= set(ARTICLES)
+
+
+def test_train_claims_errors_lists_held_out_confusions(tmp_path):
+    corpus, gold = small_corpus(tmp_path)
+    result = CliRunner().invoke(cli, ["train-claims", str(gold), "--corpus", str(corpus), "--folds", "2",
+                                      "--held-out", "--dry-run", "--gold-only", "--errors", "3"])
+    assert result.exit_code == 0, result.output
+    assert "most frequent confusions (gold -> predicted" in result.output
+    listed = result.output.split("most frequent confusions", 1)[1]
+    assert any(name in listed for name in ARTICLES)  # examples name their held-out article
+
+
 def test_learned_stance_reads_unseen_articles_better_than_the_rule_order():
     """The stance rules were written on the first 45 articles; on the 40 annotated later
     (web2.jsonl) their first match is right about 60% of the time. The classifier, fitted
