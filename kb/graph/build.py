@@ -51,7 +51,7 @@ import sqlite_utils
 
 from kb.store.schema import connect, ensure_schema, open_db, transaction
 
-from .clusters import compute_clusters, compute_clusters_at, store_clusters
+from .clusters import compute_clusters, store_clusters
 from .schema import (GRAPH_VERSION, SCOPED_CLAIMS, create_graph_tables, create_indexes, drop_graph_tables, now,
                      set_scope, set_state)
 from .stances import rebuild_targets
@@ -278,23 +278,40 @@ def _started(fn: Callable, *args, fork: bool = True) -> "Started":
 def rebuild(db_path: str, jobs: int = 1) -> dict:
     """Recompute the claim clusters and the graph of the database at `db_path` from
     scratch, in one transaction; returns node and edge counts by kind. jobs > 1: the
-    claims are clustered, and later the metrics computed, in second processes (build_all)."""
+    indexes a bulk load left are built, and later the metrics computed, in second
+    processes (build_all)."""
 
     db = connect(db_path)
     try:
-        ensure_schema(db, indexes=False)  # the tables a forked process reads
-        # every claim is committed: a forked process clusters them from the file while this
-        # one builds the indexes a bulk load left and draws the edges that need no clusters
-        with _started(compute_clusters_at, db_path) if jobs > 1 else nullcontext() as clusters:
-            ensure_schema(db)
-            # The rows are built consistent; checking a million edges against nodes one by
-            # one (and emptying the old tables row by row before dropping them, which SQLite
-            # does when foreign keys are on) took a fifth of the time.
-            db.execute("PRAGMA foreign_keys = OFF")
-            with transaction(db), gc_paused():
-                build_all(db, jobs, clusters)
-            db.execute("PRAGMA foreign_keys = ON")
+        ensure_schema(db, indexes=False)  # the tables both processes use
+        # every claim is committed: a forked process builds the indexes a bulk load left
+        # while this one clusters the claims (reading only: WAL lets it). Clustering in the
+        # forked process instead cost more than it saved: its result (some 30 MB pickled for
+        # 2,000 articles) took longer to send and unpickle than the indexes take to build.
+        with _started(build_indexes_at, db_path) if jobs > 1 else nullcontext() as indexed:
+            set_scope(db, None)
+            clusters = compute_clusters(db)
+            if indexed is not None:
+                indexed()
+        ensure_schema(db)
+        # The rows are built consistent; checking a million edges against nodes one by
+        # one (and emptying the old tables row by row before dropping them, which SQLite
+        # does when foreign keys are on) took a fifth of the time.
+        db.execute("PRAGMA foreign_keys = OFF")
+        with transaction(db), gc_paused():
+            build_all(db, jobs, lambda: clusters)
+        db.execute("PRAGMA foreign_keys = ON")
         return counts(db)
+    finally:
+        db.close()
+
+
+def build_indexes_at(db_path: str) -> None:
+    """The secondary indexes of the database at `db_path`, through a connection of its own
+    (in a forked process: never the parent's)."""
+    db = connect(db_path)
+    try:
+        ensure_schema(db)
     finally:
         db.close()
 

@@ -33,9 +33,7 @@ import sqlite_utils
 
 from extract.fingerprint import (SHINGLE, estimate_similarity, from_bytes, is_empty, minhash_signature,
                                  minhash_signatures, normalise, to_bytes)
-from kb.store.schema import connect
-
-from .schema import SCOPED_CLAIMS, set_scope
+from .schema import SCOPED_CLAIMS
 
 THRESHOLD = 0.6  # estimated Jaccard similarity of 5-character shingles
 # datasketch's MinHashLSH optimum for THRESHOLD and NUM_PERM (equal false positive and
@@ -278,21 +276,9 @@ def recount(db: sqlite_utils.Database, cluster_ids: Iterable[int] | None = None)
 def compute_clusters(db: sqlite_utils.Database) -> tuple[dict[int, int], MemoryLeaderIndex]:
     """claim id → cluster id of the claims of temp.graph_scope (every article, in a full
     rebuild), and the index of their canonical claims; nothing written (store_clusters
-    writes them; a rebuild with jobs > 1 computes them in a second process)."""
+    writes them)."""
     index = MemoryLeaderIndex()
     return cluster_claims(claims_in_scope(db), index), index
-
-
-def compute_clusters_at(db_path: str) -> tuple[dict[int, int], MemoryLeaderIndex]:
-    """compute_clusters over every committed claim of the database at `db_path`, through a
-    connection of its own (in a forked process: never the parent's)."""
-
-    db = connect(db_path)
-    try:
-        set_scope(db, None)  # a temp table of this connection: the database is only read
-        return compute_clusters(db)
-    finally:
-        db.close()
 
 
 def store_clusters(db: sqlite_utils.Database, clusters: dict[int, int], index: MemoryLeaderIndex) -> dict[int, int]:
