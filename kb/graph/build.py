@@ -43,7 +43,7 @@ from __future__ import annotations
 import bisect
 import gc
 from collections import defaultdict
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -288,18 +288,21 @@ def rebuild(db_path: str, jobs: int = 1) -> dict:
         # while this one clusters the claims (reading only: WAL lets it). Clustering in the
         # forked process instead cost more than it saved: its result (some 30 MB pickled for
         # 2,000 articles) took longer to send and unpickle than the indexes take to build.
-        with _started(build_indexes_at, db_path) if jobs > 1 else nullcontext() as indexed:
-            set_scope(db, None)
-            clusters = compute_clusters(db)
-            if indexed is not None:
+        # (With one process the claims are clustered inside the rebuild's transaction.)
+        clusters = None
+        if jobs > 1:
+            with _started(build_indexes_at, db_path) as indexed:
+                set_scope(db, None)
+                computed = compute_clusters(db)
                 indexed()
+            clusters = lambda: computed  # noqa: E731 - build_all asks for them when it stores them
         ensure_schema(db)
         # The rows are built consistent; checking a million edges against nodes one by
         # one (and emptying the old tables row by row before dropping them, which SQLite
         # does when foreign keys are on) took a fifth of the time.
         db.execute("PRAGMA foreign_keys = OFF")
         with transaction(db), gc_paused():
-            build_all(db, jobs, lambda: clusters)
+            build_all(db, jobs, clusters)
         db.execute("PRAGMA foreign_keys = ON")
         return counts(db)
     finally:
