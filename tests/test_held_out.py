@@ -65,13 +65,19 @@ def test_other_deals_to_folds_keep_every_article_in_one_balanced_fold():
     assert deal_to_folds(names, 5, 1) == deals[1]  # seeded: the same deal every run
 
 
-def test_train_claims_repeats_prints_the_spread_over_deals(tmp_path):
+def held_out_gold_only(tmp_path: Path, *options: str) -> str:
+    """The output of `kb train-claims --held-out --dry-run --gold-only` on the small corpus."""
     corpus, gold = small_corpus(tmp_path)
     result = CliRunner().invoke(cli, ["train-claims", str(gold), "--corpus", str(corpus), "--folds", "2",
-                                      "--held-out", "--dry-run", "--gold-only", "--repeats", "2"])
+                                      "--held-out", "--dry-run", "--gold-only", *options])
     assert result.exit_code == 0, result.output
-    assert "over 2 deals of the articles to folds" in result.output
-    spread = [line for line in result.output.splitlines() if line.startswith("micro") and "±" in line]
+    return result.output
+
+
+def test_train_claims_repeats_prints_the_spread_over_deals(tmp_path):
+    output = held_out_gold_only(tmp_path, "--repeats", "2")
+    assert "over 2 deals of the articles to folds" in output
+    spread = [line for line in output.splitlines() if line.startswith("micro") and "±" in line]
     assert len(spread) == 1
 
 
@@ -89,12 +95,9 @@ def test_held_out_mistakes_account_for_every_miss_and_false_claim(tmp_path):
 
 
 def test_train_claims_errors_lists_held_out_confusions(tmp_path):
-    corpus, gold = small_corpus(tmp_path)
-    result = CliRunner().invoke(cli, ["train-claims", str(gold), "--corpus", str(corpus), "--folds", "2",
-                                      "--held-out", "--dry-run", "--gold-only", "--errors", "3"])
-    assert result.exit_code == 0, result.output
-    assert "most frequent confusions (gold -> predicted" in result.output
-    listed = result.output.split("most frequent confusions", 1)[1]
+    output = held_out_gold_only(tmp_path, "--errors", "3")
+    assert "most frequent confusions (gold -> predicted" in output
+    listed = output.split("most frequent confusions", 1)[1]
     assert any(name in listed for name in ARTICLES)  # examples name their held-out article
 
 
