@@ -238,9 +238,9 @@ def build_all(db: sqlite_utils.Database, jobs: int = 1, clusters: Callable[[], t
     draws the nodes and most edges, the metrics are written last. With jobs > 1 the
     metrics (PageRank and Louvain, and importing scipy and igraph for them) are computed
     in a forked process while this one indexes the tables. `clusters`: a function giving
-    the claim clusters of every claim (kb.graph.clusters.compute_clusters), computed elsewhere
-    while this one draws the edges that do not need them; by default they are computed
-    here."""
+    the claim clusters of every claim (kb.graph.clusters.compute_clusters), computed before
+    (rebuild with jobs > 1, while a forked process builds the indexes); by default they
+    are computed here."""
     from .schema import TABLES
 
     drop_graph_tables(db)
