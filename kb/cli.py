@@ -275,29 +275,23 @@ def train_claims(gold: tuple[str, ...], corpus: str, folds: int, write: bool, he
     model only with --write. With --held-out, --errors lists the confusions on held-out
     articles (those of the first deal): the mistakes an unseen article will show."""
     from threadpoolctl import threadpool_limits
-
-    # the fits are many small sparse problems: BLAS threads only contend for the cores
-    # (on a busy 2-core machine one thread fits about ten times faster), and one thread
-    # gives the same model
-    with threadpool_limits(limits=1):
-        _train_claims(list(gold), Path(corpus), folds, write, held_out, silver_paths, gold_only, repeats, errors)
-
-
-def _train_claims(gold: list[str], corpus: Path, folds: int, write: bool, held_out: bool,
-                  silver_paths: tuple[str, ...], gold_only: bool, repeats: int = 1, errors: int = 0) -> None:
     from tqdm import tqdm
 
     from extract.claims_rules import TYPES, WEIGHTS
     from extract.train import load_gold, train, write_weights
 
+    # the fits are many small sparse problems: BLAS threads only contend for the cores
+    # (on a busy 2-core machine one thread fits about ten times faster), and one thread
+    # gives the same model; the limit holds until the command ends
+    click.get_current_context().with_resource(threadpool_limits(limits=1))
     if not silver_paths and not gold_only and SYNTHETIC.is_dir():
         silver_paths = (str(SYNTHETIC),)
-    silver = _load_silver(silver_paths, leave_out=set(load_gold(gold))) if silver_paths else None
+    silver = _load_silver(silver_paths, leave_out=set(load_gold(list(gold)))) if silver_paths else None
     if held_out:
-        _print_held_out_scores(corpus, gold, folds, silver, repeats, errors)
+        _print_held_out_scores(Path(corpus), list(gold), folds, silver, repeats, errors)
 
     with tqdm(total=folds, desc="fitting (folds)", unit="fold", disable=None, leave=False) as bar:
-        model, report = train(corpus, gold, folds=folds, progress=bar.update, silver=silver)
+        model, report = train(Path(corpus), list(gold), folds=folds, progress=bar.update, silver=silver)
     for type_ in TYPES:
         r = report[type_]
         click.echo(f"{type_:<11} cross-validated F1 {r['cv_f1']:.3f}  ({r['positives']} annotated sentence types)")

@@ -233,21 +233,21 @@ def update_metrics(db_path: str) -> dict:
 
 # ---- full rebuild ----------------------------------------------------------------------
 
-def build_all(db: sqlite_utils.Database, jobs: int = 1, clusters: Callable[[], tuple] | None = None) -> None:
+def build_all(db: sqlite_utils.Database, jobs: int = 1, clusters: tuple | None = None) -> None:
     """Drop and build every graph table, metrics included (inside a transaction): SQLite
     draws the nodes and most edges, the metrics are written last. With jobs > 1 the
     metrics (PageRank and Louvain, and importing scipy and igraph for them) are computed
-    in a forked process while this one indexes the tables. `clusters`: a function giving
-    the claim clusters of every claim (kb.graph.clusters.compute_clusters), computed before
-    (rebuild with jobs > 1, while a forked process builds the indexes); by default they
-    are computed here."""
+    in a forked process while this one indexes the tables. `clusters`: the claim
+    clusters of every claim (what kb.graph.clusters.compute_clusters returns), computed
+    before (rebuild with jobs > 1, while a forked process builds the indexes); by default
+    they are computed here."""
     from .schema import TABLES
 
     drop_graph_tables(db)
     create_graph_tables(db, indexes=False)  # filled first, indexed after
     set_scope(db, None)
     insert_own_edges(db)
-    store_clusters(db, *(clusters() if clusters else compute_clusters(db)))
+    store_clusters(db, *(clusters or compute_clusters(db)))
     insert_scope_nodes(db)  # degree 0 until the metrics are written
     insert_copy_edges(db)
     insert_edges(db, rebuild_targets(db))
@@ -291,11 +291,10 @@ def rebuild(db_path: str, jobs: int = 1) -> dict:
         # (With one process the claims are clustered inside the rebuild's transaction.)
         clusters = None
         if jobs > 1:
-            with _started(build_indexes_at, db_path) as indexed:
+            with _started(_build_indexes_at, db_path) as indexed:
                 set_scope(db, None)
-                computed = compute_clusters(db)
+                clusters = compute_clusters(db)
                 indexed()
-            clusters = lambda: computed  # noqa: E731 - build_all asks for them when it stores them
         ensure_schema(db)
         # The rows are built consistent; checking a million edges against nodes one by
         # one (and emptying the old tables row by row before dropping them, which SQLite
@@ -309,14 +308,10 @@ def rebuild(db_path: str, jobs: int = 1) -> dict:
         db.close()
 
 
-def build_indexes_at(db_path: str) -> None:
-    """The secondary indexes of the database at `db_path`, through a connection of its own
-    (in a forked process: never the parent's)."""
-    db = connect(db_path)
-    try:
-        ensure_schema(db)
-    finally:
-        db.close()
+def _build_indexes_at(db_path: str) -> None:
+    """The indexes a bulk load left, through a connection of its own (in a forked process:
+    never the parent's)."""
+    open_db(db_path).close()
 
 
 @contextmanager
