@@ -151,8 +151,8 @@ def test_rebuild_is_deterministic(graph_db, q, tmp_path):
 
 
 def test_rebuild_with_two_jobs_is_the_same(graph_db, q, tmp_path):
-    """`kb graph --rebuild --jobs 2` (and `kb ingest --jobs 2`) clusters the claims and
-    computes PageRank and Louvain in forked processes: the same tables, row for row."""
+    """`kb graph --rebuild --jobs 2` (and `kb ingest --jobs 2`) signs half the claim texts
+    and computes PageRank and Louvain in forked processes: the same tables, row for row."""
     tables = ("nodes", "edges", "claim_clusters", "claim_cluster_members", "claim_cluster_lsh",
               "claim_cluster_signatures", "stance_targets")
     before = [q(f"select * from {t} order by 1, 2") for t in tables]
@@ -177,10 +177,11 @@ def test_rebuild_of_an_empty_database_file(tmp_path, jobs):
     assert "nodes: 0" in result.output and "edges: 0" in result.output
 
 
-@pytest.mark.parametrize("failing", ["insert_own_edges", "create_indexes"])
+@pytest.mark.parametrize("failing", ["compute_clusters", "insert_own_edges", "create_indexes"])
 def test_failed_two_job_rebuild_leaves_the_graph_and_no_process_behind(graph_db, q, tmp_path, monkeypatch, failing):
-    """A rebuild that fails while a forked process clusters the claims (insert_own_edges)
-    or computes the metrics (create_indexes) rolls back and stops that process."""
+    """A rebuild that fails while a forked process signs claim texts (compute_clusters),
+    after it (insert_own_edges) or while one computes the metrics (create_indexes) rolls
+    back and stops that process."""
     import multiprocessing
 
     import kb.graph.build

@@ -51,7 +51,7 @@ import sqlite_utils
 
 from kb.store.schema import connect, ensure_schema, open_db, transaction
 
-from .clusters import compute_clusters, store_clusters
+from .clusters import PresignedTexts, claims_in_scope, compute_clusters, sign_texts, store_clusters
 from .schema import (GRAPH_VERSION, SCOPED_CLAIMS, create_graph_tables, create_indexes, drop_graph_tables, now,
                      set_scope, set_state)
 from .stances import rebuild_targets
@@ -285,16 +285,21 @@ def rebuild(db_path: str, jobs: int = 1) -> dict:
     try:
         ensure_schema(db, indexes=False)  # the tables both processes use
         # every claim is committed: a forked process builds the indexes a bulk load left
-        # while this one clusters the claims (reading only: WAL lets it). Clustering in the
-        # forked process instead cost more than it saved: its result (some 30 MB pickled for
-        # 2,000 articles) took longer to send and unpickle than the indexes take to build.
+        # and signs the later half of the distinct claim texts, while this one signs and
+        # places the earlier half (reading only: WAL lets it). Only the signatures come
+        # back (numpy arrays, a few MB): clustering in the forked process instead cost more
+        # than it saved, its result (some 30 MB pickled for 2,000 articles) slow to send.
         # (With one process the claims are clustered inside the rebuild's transaction.)
         clusters = None
         if jobs > 1:
-            with _started(_build_indexes_at, db_path) as indexed:
-                set_scope(db, None)
-                clusters = compute_clusters(db)
-                indexed()
+            set_scope(db, None)
+            claims = claims_in_scope(db)
+            texts = list(dict.fromkeys((c.type, c.text) for c in claims))
+            later = texts[len(texts) // 2:]
+            with _started(_index_and_sign_at, db_path, later) as forked:
+                presigned = PresignedTexts(later, forked)
+                clusters = compute_clusters(db, claims, presigned)
+                presigned.arrays()  # the indexes are built, whether or not a later text was placed
         ensure_schema(db)
         # The rows are built consistent; checking a million edges against nodes one by
         # one (and emptying the old tables row by row before dropping them, which SQLite
@@ -308,10 +313,11 @@ def rebuild(db_path: str, jobs: int = 1) -> dict:
         db.close()
 
 
-def _build_indexes_at(db_path: str) -> None:
-    """The indexes a bulk load left, through a connection of its own (in a forked process:
-    never the parent's)."""
+def _index_and_sign_at(db_path: str, texts: list[tuple[str, str]]) -> tuple["np.ndarray", "np.ndarray"]:
+    """Build the indexes a bulk load left, through a connection of its own (in a forked
+    process: never the parent's), and return sign_texts(texts)."""
     open_db(db_path).close()
+    return sign_texts(texts)
 
 
 @contextmanager

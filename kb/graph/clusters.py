@@ -26,12 +26,12 @@ import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Protocol
+from typing import Callable, Iterable, Iterator, Protocol
 
 import numpy as np
 import sqlite_utils
 
-from extract.fingerprint import (SHINGLE, estimate_similarity, from_bytes, is_empty, minhash_signature,
+from extract.fingerprint import (NUM_PERM, SHINGLE, estimate_similarity, from_bytes, is_empty, minhash_signature,
                                  minhash_signatures, normalise, to_bytes)
 from .schema import SCOPED_CLAIMS
 
@@ -162,24 +162,59 @@ def place_claim(claim: Claim, index: LeaderIndex, signature=None, keys: list[int
 _SIGNED_AT_ONCE = 4096  # distinct claim texts signed together: one numpy pass, a few MB
 
 
-def cluster_claims(claims: Iterable[Claim], index: LeaderIndex | None = None) -> dict[int, int]:
+def sign_texts(texts: list[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
+    """The MinHash signatures and band keys (one row each) of (type, text) pairs, signed
+    a few thousand at a time."""
+    signatures = [minhash_signatures([clustered_text(text) for _type, text in chunk])
+                  for chunk in _chunks(texts, _SIGNED_AT_ONCE)]
+    signatures = np.concatenate(signatures) if signatures else np.zeros((0, NUM_PERM), dtype=np.uint32)
+    return signatures, band_keys_of([ctype for ctype, _text in texts], signatures)
+
+
+class PresignedTexts:
+    """Signatures of (type, text) pairs signed elsewhere (in a forked process while this
+    one signs and places the texts before them): `result()` gives sign_texts(texts), and
+    is asked for once, when the first of them is to be placed."""
+
+    def __init__(self, texts: list[tuple[str, str]], result: Callable[[], tuple[np.ndarray, np.ndarray]]) -> None:
+        self.row = {key: i for i, key in enumerate(texts)}
+        self._result = result
+        self._arrays: tuple[np.ndarray, np.ndarray] | None = None
+
+    def __contains__(self, key: tuple[str, str]) -> bool:
+        return key in self.row
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._arrays is None:
+            self._arrays = self._result()
+        return self._arrays
+
+    def __getitem__(self, key: tuple[str, str]) -> tuple[np.ndarray, list[int]]:
+        signatures, keys = self.arrays()
+        i = self.row[key]
+        return signatures[i], keys[i].tolist()
+
+
+def cluster_claims(claims: Iterable[Claim], index: LeaderIndex | None = None,
+                   presigned: PresignedTexts | None = None) -> dict[int, int]:
     """claim id → cluster id for claims given in id order, all after those in `index`.
     Identical texts of a type always land in one cluster (see the module docstring), so
     each distinct text is placed once: content farms repeat sentences thousands of times.
-    The texts are signed (MinHash, band keys) a few thousand at a time, then placed one
-    by one in order."""
+    The texts are signed (MinHash, band keys) a few thousand at a time, unless `presigned`
+    has them, then placed one by one in order."""
     index = MemoryLeaderIndex() if index is None else index
+    presigned = presigned if presigned is not None else {}
     placed: dict[tuple[str, str], int | None] = {}
     out: dict[int, int] = {}
     for chunk in _chunks(claims, _SIGNED_AT_ONCE):
-        new = list(dict.fromkeys((c.type, c.text) for c in chunk if (c.type, c.text) not in placed))
-        signatures = minhash_signatures([clustered_text(text) for _type, text in new])
-        keys = band_keys_of([ctype for ctype, _text in new], signatures)
+        new = list(dict.fromkeys((c.type, c.text) for c in chunk
+                                 if (c.type, c.text) not in placed and (c.type, c.text) not in presigned))
+        signatures, keys = sign_texts(new)
         signed = {key: (sig, k) for key, sig, k in zip(new, signatures, keys.tolist())}
         for claim in chunk:
             key = (claim.type, claim.text)
             if key not in placed:
-                sig, k = signed[key]
+                sig, k = signed[key] if key in signed else presigned[key]
                 placed[key] = None if is_empty(sig) else place_claim(claim, index, sig, k)
             out[claim.id] = placed[key] or claim.id  # a text with no letters or digits stays alone
     return out
@@ -273,12 +308,13 @@ def recount(db: sqlite_utils.Database, cluster_ids: Iterable[int] | None = None)
         where first.cluster_id = claim_clusters.id""")
 
 
-def compute_clusters(db: sqlite_utils.Database) -> tuple[dict[int, int], MemoryLeaderIndex]:
+def compute_clusters(db: sqlite_utils.Database, claims: list[Claim] | None = None,
+                     presigned: PresignedTexts | None = None) -> tuple[dict[int, int], MemoryLeaderIndex]:
     """claim id → cluster id of the claims of temp.graph_scope (every article, in a full
-    rebuild), and the index of their canonical claims; nothing written (store_clusters
-    writes them)."""
+    rebuild; `claims`, if read already), and the index of their canonical claims; nothing
+    written (store_clusters writes them)."""
     index = MemoryLeaderIndex()
-    return cluster_claims(claims_in_scope(db), index), index
+    return cluster_claims(claims_in_scope(db) if claims is None else claims, index, presigned), index
 
 
 def store_clusters(db: sqlite_utils.Database, clusters: dict[int, int], index: MemoryLeaderIndex) -> dict[int, int]:
