@@ -225,7 +225,7 @@ def _deciding_rule(parts: list[tuple[float, str]]) -> str:
     the word or character pair that did: `cue:risk_word` → risk_word, `word:风险` →
     word:风险, `char:违法` → char:违法. That the cues
     agree (`cues:risk_only`) is no rule of its own, nor is its context (`ctx:prev_risk`):
-    a cue, hint or word of the sentence is named instead."""
+    a cue, hint, word or character pair of the sentence is named instead."""
     not_rules = ("cues:", "ctx:")
     named = [p for p in parts if p[0] > 0 and not p[1].startswith(LEARNED_PREFIXES + not_rules)]
     own = [p for p in parts if not p[1].startswith(not_rules)]

@@ -52,6 +52,19 @@ def test_every_rule_can_be_looked_up(db):
             assert row["rule"] in named, row
 
 
+def test_a_sentence_is_read_by_its_character_pairs_too():
+    """A word the censor cut (措施 → 措) still gives its pairs, across the words rjieba
+    makes of it; no pair crosses punctuation."""
+    from extract.features import text_features
+
+    sentence = next(line for line in (CORPUS / "000_bc4a86700b171b97.txt").read_text(encoding="utf-8").splitlines()
+                    if "平安银行采用多种措" in line)
+    sentence = sentence[sentence.index("平安银行采用多种措"):].split("。")[0]
+    feats = text_features(sentence)
+    assert {"char:种措", "char:多种", "char:风险"} <= feats
+    assert "char:措尽" not in feats
+
+
 def test_one_claim_per_sentence_and_type(db):
     dupes = list(db.query("select sentence_id, type, count(*) n from claims group by 1, 2 having n > 1"))
     assert dupes == []
