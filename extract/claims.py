@@ -132,12 +132,12 @@ class _WeightMatrix:
         self.row = {name: i for i, name in enumerate(names)}
         # the last row is zeros: every sentence's segment of the sum holds at least it
         self.matrix = np.zeros((len(names) + 1, len(TYPES)))
-        for j, t in enumerate(TYPES):
-            for name, w in document[t]["weights"].items():
-                self.matrix[self.row[name], j] = w
+        for j, t in enumerate(TYPES):  # a column at a time: the model has some 90,000 weights
+            weights = document[t]["weights"]
+            self.matrix[[self.row[name] for name in weights], j] = list(weights.values())
         # the same weights as tuples, for naming the features that counted (numpy
         # indexing one element at a time costs more than the matrix saves)
-        self.table = {name: tuple(self.matrix[i].tolist()) for name, i in self.row.items()}
+        self.table = dict(zip(names, map(tuple, self.matrix[:-1].tolist())))
 
     def scores(self, feature_sets: list[frozenset[str]]) -> np.ndarray:
         """bias + the summed weights of each feature set, shape (sentences, types). Rows are

@@ -54,5 +54,5 @@ def weights() -> dict[str, dict]:
     `kb train-claims` writes the file as JSON under # comment lines (valid YAML too),
     so it is read with the JSON parser."""
     text = resources.files("extract.data").joinpath(WEIGHTS).read_text(encoding="utf-8")
-    body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
-    return json.loads(body) if body.lstrip().startswith("{") else load_data(WEIGHTS)
+    body = text if text.startswith("{") else text[text.find("\n{") + 1:]  # the JSON after the comment lines
+    return json.loads(body) if body.startswith("{") else load_data(WEIGHTS)
