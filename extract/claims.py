@@ -9,7 +9,7 @@ import itertools
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -135,9 +135,13 @@ class _WeightMatrix:
         for j, t in enumerate(TYPES):  # a column at a time: the model has some 90,000 weights
             weights = document[t]["weights"]
             self.matrix[[self.row[name] for name in weights], j] = list(weights.values())
-        # the same weights as tuples, for naming the features that counted (numpy
-        # indexing one element at a time costs more than the matrix saves)
-        self.table = dict(zip(names, map(tuple, self.matrix[:-1].tolist())))
+
+    @cached_property
+    def table(self) -> dict[str, tuple[float, ...]]:
+        """The same weights as tuples, for naming the features that counted (numpy indexing
+        one element at a time costs more than the matrix saves); made when first asked for
+        (only the final reading names features)."""
+        return dict(zip(self.row, map(tuple, self.matrix[:-1].tolist())))
 
     def scores(self, feature_sets: list[frozenset[str]]) -> np.ndarray:
         """bias + the summed weights of each feature set, shape (sentences, types). Rows are
