@@ -51,7 +51,7 @@ import sqlite_utils
 
 from kb.store.schema import connect, ensure_schema, open_db, transaction
 
-from .clusters import PresignedTexts, claims_in_scope, compute_clusters, sign_texts, store_clusters
+from .clusters import PresignedTexts, claims_in_scope, compute_clusters, distinct_texts, sign_texts, store_clusters
 from .schema import (GRAPH_VERSION, SCOPED_CLAIMS, create_graph_tables, create_indexes, drop_graph_tables, now,
                      set_scope, set_state)
 from .stances import rebuild_targets
@@ -294,7 +294,7 @@ def rebuild(db_path: str, jobs: int = 1) -> dict:
         if jobs > 1:
             set_scope(db, None)
             claims = claims_in_scope(db)
-            texts = list(dict.fromkeys((c.type, c.text) for c in claims))
+            texts = distinct_texts(claims)
             later = texts[len(texts) // 2:]
             with _started(_index_and_sign_at, db_path, later) as forked:
                 presigned = PresignedTexts(later, forked)

@@ -162,6 +162,12 @@ def place_claim(claim: Claim, index: LeaderIndex, signature=None, keys: list[int
 _SIGNED_AT_ONCE = 4096  # distinct claim texts signed together: one numpy pass, a few MB
 
 
+def distinct_texts(claims: Iterable[Claim]) -> list[tuple[str, str]]:
+    """The (type, text) pairs of claims, each once, in the order they first occur: what
+    is signed and placed (identical texts of a type share a cluster)."""
+    return list(dict.fromkeys((c.type, c.text) for c in claims))
+
+
 def sign_texts(texts: list[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
     """The MinHash signatures and band keys (one row each) of (type, text) pairs, signed
     a few thousand at a time."""
