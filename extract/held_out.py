@@ -28,12 +28,13 @@ def deal_to_folds(articles: list[str], folds: int, order: int = 0) -> dict[str, 
 
 def held_out_scores(corpus: Path, gold_paths: list[str], folds: int = 5, progress=None,
                     silver: list[tuple[str, str, list[dict]]] | None = None, order: int = 0,
-                    mistakes: list | None = None) -> dict:
+                    mistakes: list | None = None, jobs: int = 1) -> dict:
     """{'by_type': {type: {tp, fp, fn, p, r, f1}}, 'micro': {...}, 'stance_accuracy': x}.
     `silver` articles (name, text, a language model's claims) are fitted on in every fold,
     never scored; `order`: how the articles are dealt to folds (deal_to_folds). With
     `mistakes`, every miss, false claim and wrong stance on a held-out article is appended
-    to it (extract.scoring.Mistake): the errors the next unseen article will show."""
+    to it (extract.scoring.Mistake): the errors the next unseen article will show. `jobs`:
+    processes each fit uses (extract.train.fit_model)."""
     gold = load_gold(gold_paths)
     exs = examples(corpus, gold, skip=frozenset(n for n, _, _ in silver or ()))
     articles = sorted({e.article for e in exs})
@@ -41,7 +42,7 @@ def held_out_scores(corpus: Path, gold_paths: list[str], folds: int = 5, progres
     extra = silver_examples(silver or [])
     counts: Counter = Counter()
     for k in range(folds):
-        model, _ = fit_model([e for e in exs if fold_of[e.article] != k] + extra, folds)
+        model, _ = fit_model([e for e in exs if fold_of[e.article] != k] + extra, folds, jobs=jobs)
         if progress:
             progress()
         fitted = ClaimModel(model)

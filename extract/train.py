@@ -18,6 +18,10 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
+from functools import partial
+from multiprocessing import get_all_start_methods, get_context
 from typing import Callable
 
 import numpy as np
@@ -155,13 +159,13 @@ def data_hash(corpus: Path, gold_paths: list[str], silver: list | None = None) -
 
 
 def train(corpus: Path, gold_paths: list[str], folds: int = 5, progress: Callable | None = None,
-          silver: list[tuple[str, str, list[dict]]] | None = None) -> tuple[dict, dict]:
+          silver: list[tuple[str, str, list[dict]]] | None = None, jobs: int = 1) -> tuple[dict, dict]:
     """(model document for claim_weights.yml, cross-validated F1 per type and over all
     types, `all`, and stance accuracy) fitted on the annotated articles of `corpus`, and on
     `silver` articles (name, text, a language model's claims) if given: always in the
     training folds, never scored."""
     exs = examples(corpus, load_gold(gold_paths), skip=frozenset(n for n, _, _ in silver or ()))
-    model, report = fit_model(exs + silver_examples(silver or []), folds, progress)
+    model, report = fit_model(exs + silver_examples(silver or []), folds, progress, jobs)
     model["data_sha256"] = data_hash(corpus, gold_paths, silver)
     model["cross_validated"] = report
     model["version"] = model_version(model)
@@ -244,11 +248,39 @@ def _weights(names, coef: np.ndarray, scale: float = 1.0) -> dict[str, float]:
     return {str(n): round(float(scale * v), 4) for n, v in zip(names, coef) if abs(scale * v) >= WEIGHT_MIN}
 
 
-def fit_model(exs: list[Example], folds: int = 5, progress: Callable | None = None) -> tuple[dict, dict]:
+def _fit_readings(X, Y: np.ndarray, w: np.ndarray, articles: np.ndarray, exs: list[Example], columns: np.ndarray,
+                  rows: np.ndarray) -> tuple[list, list]:
+    """The first and the final reading (type models) fitted on `rows`: the final one on
+    the first reading's scores of its rows' articles by an inner cross-validation."""
+    first = _fit_types(X[rows], Y[rows], w[rows])
+    in_context = _with_context(X, columns, exs, rows, _inner_scores(X[rows], Y[rows], w[rows], articles[rows]))
+    return first, _fit_types(in_context, Y[rows], w[rows], C_FINAL)
+
+
+def _map(fn: Callable, items: list, jobs: int = 1, progress: Callable | None = None) -> list:
+    """[fn(item) for item in items], in `jobs` forked processes when more than one (the
+    same results: every fit is deterministic); `progress` is called as each one is done."""
+    with ExitStack() as stack:
+        if jobs > 1 and len(items) > 1 and "fork" in get_all_start_methods():
+            pool = stack.enter_context(ProcessPoolExecutor(min(jobs, len(items)), mp_context=get_context("fork")))
+            results = pool.map(fn, items)
+        else:
+            results = map(fn, items)
+        out = []
+        for result in results:
+            out.append(result)
+            if progress:
+                progress()
+        return out
+
+
+def fit_model(exs: list[Example], folds: int = 5, progress: Callable | None = None,
+              jobs: int = 1) -> tuple[dict, dict]:
     """The type and stance models fitted on the examples, with thresholds, calibration and
     the second-type ratio chosen on held-out predictions (folds by article). Types are read
     twice (extract/context.py): a first reading on each sentence's own features, then the
-    final one with the first reading of its neighbours, section and article beside them."""
+    final one with the first reading of its neighbours, section and article beside them.
+    The folds' fits, and the fit on every sentence, run in `jobs` processes."""
     exs = _usable(exs)
     vec = DictVectorizer()
     present = [dict.fromkeys(sorted(e.features), 1) for e in exs]
@@ -259,15 +291,14 @@ def fit_model(exs: list[Example], folds: int = 5, progress: Callable | None = No
     fold = _fold_ids(exs, folds)
     sw = _sample_weights(exs)
     columns = np.array([vec.vocabulary_[n] for n in context_names()])
+    ks = sorted(set(fold) - {-1})
+    # each fold's readings, and last those of every sentence (the model): fitted in `jobs` processes
+    fit = partial(_fit_readings, X, Y, sw, articles, exs, columns)
+    readings = _map(fit, [np.flatnonzero(fold != k) for k in ks] + [np.arange(len(exs))], jobs, progress)
     held_out = np.zeros(Y.shape)
-    for k in sorted(set(fold) - {-1}):
-        train, test = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
-        first = _fit_types(X[train], Y[train], sw[train])
-        X_train = _with_context(X, columns, exs, train, _inner_scores(X[train], Y[train], sw[train], articles[train]))
-        X_test = _with_context(X, columns, exs, test, _decisions(first, X[test]))
-        held_out[test] = _decisions(_fit_types(X_train, Y[train], sw[train], C_FINAL), X_test)
-        if progress:
-            progress()
+    for k, (first, final) in zip(ks, readings):
+        test = np.flatnonzero(fold == k)
+        held_out[test] = _decisions(final, _with_context(X, columns, exs, test, _decisions(first, X[test])))
     # calibration, thresholds and figures from the annotated (scored) sentences only
     scored = fold >= 0
     held_out, Ys = held_out[scored], Y[scored]
@@ -279,9 +310,7 @@ def fit_model(exs: list[Example], folds: int = 5, progress: Callable | None = No
     ratio = _second_type_ratio(probs, thresholds, Ys)
     predicted = _predict(probs, thresholds, ratio)
     names = vec.get_feature_names_out()
-    everything = np.arange(len(exs))
-    first = _fit_types(X, Y, sw)
-    final = _fit_types(_with_context(X, columns, exs, everything, _inner_scores(X, Y, sw, articles)), Y, sw, C_FINAL)
+    first, final = readings[-1]
     model: dict = {"format": MODEL_FORMAT, "second_type_min_ratio": ratio, "first_reading": {}}
     report: dict = {}
     for j, type_ in enumerate(TYPES):

@@ -29,6 +29,11 @@ def llm_model_option(fn):
                         help="model named in the requests")(fn)
 
 
+def _cpus() -> int:
+    """The CPUs this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def errors_option(fn):
     """--errors N, the same on every command that scores claims against the gold."""
     return click.option("--errors", default=0, show_default=True,
@@ -267,9 +272,11 @@ def _print_confusions(mistakes: list, n: int) -> None:
 @click.option("--repeats", default=1, show_default=True, type=click.IntRange(min=1),
               help="with --held-out: also deal the articles to folds in REPEATS-1 other (seeded) orders and "
                    "print the mean and spread of the figures")
+@click.option("--jobs", "-j", default=_cpus(), show_default=True, type=click.IntRange(min=1),
+              help="processes fitting at once (the folds of a fit); any number gives the same model")
 @errors_option
 def train_claims(gold: tuple[str, ...], corpus: str, folds: int, write: bool, held_out: bool,
-                 silver_paths: tuple[str, ...], gold_only: bool, repeats: int, errors: int) -> None:
+                 silver_paths: tuple[str, ...], gold_only: bool, repeats: int, errors: int, jobs: int) -> None:
     """Fit the claim model (types and stance) on annotated articles, and on silver labels
     (training/synthetic/ unless --gold-only); print its cross-validated figures. Writes the
     model only with --write. With --held-out, --errors lists the confusions on held-out
@@ -288,10 +295,11 @@ def train_claims(gold: tuple[str, ...], corpus: str, folds: int, write: bool, he
         silver_paths = (str(SYNTHETIC),)
     silver = _load_silver(silver_paths, leave_out=set(load_gold(list(gold)))) if silver_paths else None
     if held_out:
-        _print_held_out_scores(Path(corpus), list(gold), folds, silver, repeats, errors)
+        _print_held_out_scores(Path(corpus), list(gold), folds, silver, repeats, errors, jobs)
 
-    with tqdm(total=folds, desc="fitting (folds)", unit="fold", disable=None, leave=False) as bar:
-        model, report = train(Path(corpus), list(gold), folds=folds, progress=bar.update, silver=silver)
+    # the folds' fits, and last the fit on every article
+    with tqdm(total=folds + 1, desc="fitting (folds)", unit="fit", disable=None, leave=False) as bar:
+        model, report = train(Path(corpus), list(gold), folds=folds, progress=bar.update, silver=silver, jobs=jobs)
     for type_ in TYPES:
         r = report[type_]
         click.echo(f"{type_:<11} cross-validated F1 {r['cv_f1']:.3f}  ({r['positives']} annotated sentence types)")
@@ -332,7 +340,7 @@ def _load_silver(paths: tuple[str, ...], leave_out: set[str]) -> list[tuple[str,
 
 
 def _print_held_out_scores(corpus: Path, gold: list[str], folds: int, silver: list | None = None,
-                           repeats: int = 1, errors: int = 0) -> None:
+                           repeats: int = 1, errors: int = 0, jobs: int = 1) -> None:
     from tqdm import tqdm
 
     from extract.held_out import held_out_scores
@@ -341,7 +349,7 @@ def _print_held_out_scores(corpus: Path, gold: list[str], folds: int, silver: li
     with tqdm(total=folds * repeats, desc="held-out articles (folds)", unit="fold", disable=None, leave=False) as bar:
         for order in range(repeats):
             reports.append(held_out_scores(corpus, gold, folds, progress=bar.update, silver=silver, order=order,
-                                           mistakes=mistakes if errors and order == 0 else None))
+                                           mistakes=mistakes if errors and order == 0 else None, jobs=jobs))
     report = reports[0]
     click.echo(f"claims of held-out articles ({folds} folds by article), scored like eval/score.py:")
     click.echo(f"{'type':<11} {'P':>6} {'R':>6} {'F1':>6} {'tp':>5} {'fp':>5} {'fn':>5}")

@@ -178,12 +178,13 @@ def test_the_shipped_synthetic_articles_quote_only_their_own_text():
 
 
 def test_fitting_twice_on_the_same_data_writes_the_same_file(tmp_path):
+    """… in one process or in two (`kb train-claims --jobs`, the folds fitted at once)."""
     from extract.train import train, write_weights
 
     corpus, gold = small_corpus(tmp_path)
     files = []
-    for n in range(2):
-        model, report = train(corpus, [str(gold)], folds=2)
+    for n, jobs in enumerate([1, 2]):
+        model, report = train(corpus, [str(gold)], folds=2, jobs=jobs)
         files.append(tmp_path / f"weights{n}.yml")
         write_weights(model, report, files[-1])
     assert files[0].read_bytes() == files[1].read_bytes()
