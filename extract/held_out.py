@@ -12,7 +12,7 @@ from .claims import ClaimModel, extract_claims
 from .document import build_document
 from .formats import read_articles
 from .scoring import Predicted, report, score_article
-from .train import examples, fit_model, load_gold, silver_examples
+from .train import Annotated, fit_model, read_annotated
 
 
 def deal_to_folds(articles: list[str], folds: int, order: int = 0) -> dict[str, int]:
@@ -28,18 +28,18 @@ def deal_to_folds(articles: list[str], folds: int, order: int = 0) -> dict[str, 
 
 def held_out_scores(corpus: Path, gold_paths: list[str], folds: int = 5, progress=None,
                     silver: list[tuple[str, str, list[dict]]] | None = None, order: int = 0,
-                    mistakes: list | None = None, jobs: int = 1) -> dict:
+                    mistakes: list | None = None, jobs: int = 1, annotated: Annotated | None = None) -> dict:
     """{'by_type': {type: {tp, fp, fn, p, r, f1}}, 'micro': {...}, 'stance_accuracy': x}.
     `silver` articles (name, text, a language model's claims) are fitted on in every fold,
     never scored; `order`: how the articles are dealt to folds (deal_to_folds). With
     `mistakes`, every miss, false claim and wrong stance on a held-out article is appended
     to it (extract.scoring.Mistake): the errors the next unseen article will show. `jobs`:
-    processes each fit uses (extract.train.fit_model)."""
-    gold = load_gold(gold_paths)
-    exs = examples(corpus, gold, skip=frozenset(n for n, _, _ in silver or ()))
+    processes each fit uses (extract.train.fit_model); `annotated`: read_annotated of the
+    same data, if read already (once for every deal and the final fit)."""
+    data = annotated or read_annotated(corpus, gold_paths, silver)
+    gold, exs, extra = data.gold, data.examples, data.silver
     articles = sorted({e.article for e in exs})
     fold_of = deal_to_folds(articles, folds, order)
-    extra = silver_examples(silver or [])
     counts: Counter = Counter()
     for k in range(folds):
         model, _ = fit_model([e for e in exs if fold_of[e.article] != k] + extra, folds, jobs=jobs)

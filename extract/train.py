@@ -158,14 +158,33 @@ def data_hash(corpus: Path, gold_paths: list[str], silver: list | None = None) -
     return h.hexdigest()
 
 
+@dataclass
+class Annotated:
+    """What a fit reads: the gold records by article, the labelled sentences of the corpus
+    articles, and those of the silver articles (fitted on, never scored)."""
+    gold: dict[str, list[dict]]
+    examples: list[Example]
+    silver: list[Example]
+
+
+def read_annotated(corpus: Path, gold_paths: list[str],
+                   silver: list[tuple[str, str, list[dict]]] | None = None) -> Annotated:
+    """The gold, and the sentences of `corpus` it labels (an article of `silver` is left
+    out of them: its sentences are silver), and the silver sentences."""
+    gold = load_gold(gold_paths)
+    return Annotated(gold, examples(corpus, gold, skip=frozenset(n for n, _, _ in silver or ())),
+                     silver_examples(silver or []))
+
+
 def train(corpus: Path, gold_paths: list[str], folds: int = 5, progress: Callable | None = None,
-          silver: list[tuple[str, str, list[dict]]] | None = None, jobs: int = 1) -> tuple[dict, dict]:
+          silver: list[tuple[str, str, list[dict]]] | None = None, jobs: int = 1,
+          annotated: Annotated | None = None) -> tuple[dict, dict]:
     """(model document for claim_weights.yml, cross-validated F1 per type and over all
     types, `all`, and stance accuracy) fitted on the annotated articles of `corpus`, and on
     `silver` articles (name, text, a language model's claims) if given: always in the
-    training folds, never scored."""
-    exs = examples(corpus, load_gold(gold_paths), skip=frozenset(n for n, _, _ in silver or ()))
-    model, report = fit_model(exs + silver_examples(silver or []), folds, progress, jobs)
+    training folds, never scored. `annotated`: read_annotated of the same, if read already."""
+    data = annotated or read_annotated(corpus, gold_paths, silver)
+    model, report = fit_model(data.examples + data.silver, folds, progress, jobs)
     model["data_sha256"] = data_hash(corpus, gold_paths, silver)
     model["cross_validated"] = report
     model["version"] = model_version(model)

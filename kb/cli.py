@@ -285,7 +285,7 @@ def train_claims(gold: tuple[str, ...], corpus: str, folds: int, write: bool, he
     from tqdm import tqdm
 
     from extract.claims_rules import TYPES, WEIGHTS
-    from extract.train import load_gold, train, write_weights
+    from extract.train import load_gold, read_annotated, train, write_weights
 
     # the fits are many small sparse problems: BLAS threads only contend for the cores
     # (on a busy 2-core machine one thread fits about ten times faster), and one thread
@@ -294,12 +294,14 @@ def train_claims(gold: tuple[str, ...], corpus: str, folds: int, write: bool, he
     if not silver_paths and not gold_only and SYNTHETIC.is_dir():
         silver_paths = (str(SYNTHETIC),)
     silver = _load_silver(silver_paths, leave_out=set(load_gold(list(gold)))) if silver_paths else None
+    annotated = read_annotated(Path(corpus), list(gold), silver)  # read once for every fit below
     if held_out:
-        _print_held_out_scores(Path(corpus), list(gold), folds, silver, repeats, errors, jobs)
+        _print_held_out_scores(Path(corpus), list(gold), folds, silver, repeats, errors, jobs, annotated)
 
     # the folds' fits, and last the fit on every article
     with tqdm(total=folds + 1, desc="fitting (folds)", unit="fit", disable=None, leave=False) as bar:
-        model, report = train(Path(corpus), list(gold), folds=folds, progress=bar.update, silver=silver, jobs=jobs)
+        model, report = train(Path(corpus), list(gold), folds=folds, progress=bar.update, silver=silver, jobs=jobs,
+                              annotated=annotated)
     for type_ in TYPES:
         r = report[type_]
         click.echo(f"{type_:<11} cross-validated F1 {r['cv_f1']:.3f}  ({r['positives']} annotated sentence types)")
@@ -340,7 +342,7 @@ def _load_silver(paths: tuple[str, ...], leave_out: set[str]) -> list[tuple[str,
 
 
 def _print_held_out_scores(corpus: Path, gold: list[str], folds: int, silver: list | None = None,
-                           repeats: int = 1, errors: int = 0, jobs: int = 1) -> None:
+                           repeats: int = 1, errors: int = 0, jobs: int = 1, annotated=None) -> None:
     from tqdm import tqdm
 
     from extract.held_out import held_out_scores
@@ -349,7 +351,8 @@ def _print_held_out_scores(corpus: Path, gold: list[str], folds: int, silver: li
     with tqdm(total=folds * repeats, desc="held-out articles (folds)", unit="fold", disable=None, leave=False) as bar:
         for order in range(repeats):
             reports.append(held_out_scores(corpus, gold, folds, progress=bar.update, silver=silver, order=order,
-                                           mistakes=mistakes if errors and order == 0 else None, jobs=jobs))
+                                           mistakes=mistakes if errors and order == 0 else None, jobs=jobs,
+                                           annotated=annotated))
     report = reports[0]
     click.echo(f"claims of held-out articles ({folds} folds by article), scored like eval/score.py:")
     click.echo(f"{'type':<11} {'P':>6} {'R':>6} {'F1':>6} {'tp':>5} {'fp':>5} {'fn':>5}")
