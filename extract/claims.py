@@ -9,10 +9,11 @@ import itertools
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
+from scipy import sparse
 
 from .claims_rules import TYPES, compiled_rules, weights
 from .context import context_matrix, context_names, section_of, sigmoid
@@ -122,38 +123,39 @@ class Typing(NamedTuple):
     rules: tuple[str, ...]
 
 
-class _WeightMatrix:
-    """A weight table of claim_weights.yml as a matrix (a row per feature, a column per
-    type): an article's sentences are scored in one numpy pass, not a Python sum each."""
+class _FeatureIndex:
+    """The feature names both readings weigh, sorted, a row each: an article's feature
+    sets become one sparse indicator matrix, looked up once for both readings."""
 
-    def __init__(self, document: dict):
+    def __init__(self, *documents: dict):
+        self.names = sorted(set().union(*(d[t]["weights"] for d in documents for t in TYPES)))
+        self.row = {name: i for i, name in enumerate(self.names)}
+
+    def indicators(self, feature_sets: list[frozenset[str]]) -> sparse.csr_matrix:
+        """A row per feature set, a 1 in the column of each feature it holds, columns in
+        sorted order: a product sums a set's weights in the same order whatever order the
+        set iterates in."""
+        rows = [sorted(self.row[f] for f in feats if f in self.row) for feats in feature_sets]
+        indptr = np.cumsum([0] + [len(r) for r in rows])
+        indices = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int32, count=int(indptr[-1]))
+        return sparse.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(len(rows), len(self.names)))
+
+
+class _WeightMatrix:
+    """A weight table of claim_weights.yml as a matrix over a _FeatureIndex (a row per
+    feature, a column per type): an article's sentences are scored in one sparse product,
+    not a Python sum each."""
+
+    def __init__(self, document: dict, index: _FeatureIndex):
         self.biases = np.array([document[t]["bias"] for t in TYPES])
-        names = sorted(set().union(*(document[t]["weights"] for t in TYPES)))
-        self.row = {name: i for i, name in enumerate(names)}
-        # the last row is zeros: every sentence's segment of the sum holds at least it
-        self.matrix = np.zeros((len(names) + 1, len(TYPES)))
+        self.matrix = np.zeros((len(index.names), len(TYPES)))
         for j, t in enumerate(TYPES):  # a column at a time: the model has some 90,000 weights
             weights = document[t]["weights"]
-            self.matrix[[self.row[name] for name in weights], j] = list(weights.values())
+            self.matrix[[index.row[name] for name in weights], j] = list(weights.values())
 
-    @cached_property
-    def table(self) -> dict[str, tuple[float, ...]]:
-        """The same weights as tuples, for naming the features that counted (numpy indexing
-        one element at a time costs more than the matrix saves); made when first asked for
-        (only the final reading names features)."""
-        return dict(zip(self.row, map(tuple, self.matrix[:-1].tolist())))
-
-    def scores(self, feature_sets: list[frozenset[str]]) -> np.ndarray:
-        """bias + the summed weights of each feature set, shape (sentences, types). Rows are
-        summed in sorted order: the same total whatever order a set iterates in."""
-        rows = [sorted(self.row[f] for f in feats if f in self.row) + [len(self.row)] for feats in feature_sets]
-        starts = np.cumsum([0] + [len(r) for r in rows[:-1]])
-        flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.intp)
-        return np.add.reduceat(self.matrix[flat], starts, axis=0) + self.biases
-
-    def weight(self, name: str) -> np.ndarray | None:
-        i = self.row.get(name)
-        return None if i is None else self.matrix[i]
+    def scores(self, indicators: sparse.csr_matrix) -> np.ndarray:
+        """bias + the summed weights of each row's features, shape (rows, types)."""
+        return indicators @ self.matrix + self.biases
 
 
 class ClaimModel:
@@ -168,46 +170,51 @@ class ClaimModel:
         self.stance = StanceModel(document.get("stance"))
         # the version a claim records (Claim.extractor): the model's own, else its content
         self.version = document.get("version") or _content_hash(document)
-        self.final = _WeightMatrix(document)
         first = document.get("first_reading")
-        self.first = _WeightMatrix(first) if first else None
+        self.index = _FeatureIndex(document, *([first] if first else []))
+        self.final = _WeightMatrix(document, self.index)
+        self.first = _WeightMatrix(first, self.index) if first else None
         # the context features' weights, in context_names() order (zero where none was kept)
         self.context_names = context_names()
-        self.context_weights = np.array([w if (w := self.final.weight(n)) is not None else np.zeros(len(TYPES))
-                                         for n in self.context_names])
+        self.context_weights = np.array([self.final.matrix[i] if (i := self.index.row.get(n)) is not None
+                                         else np.zeros(len(TYPES)) for n in self.context_names])
 
     def first_reading(self, feature_sets: list[frozenset[str]]) -> np.ndarray | None:
         """The first reading's probability of each type (TYPES order) of each feature set;
         None without a first reading."""
-        return None if self.first is None or not feature_sets else sigmoid(self.first.scores(feature_sets))
+        if self.first is None or not feature_sets:
+            return None
+        return sigmoid(self.first.scores(self.index.indicators(feature_sets)))
 
     def read(self, feature_sets: list[frozenset[str]], sections: list[str]) -> list[tuple[Typing, ...]]:
         """The types of each claim candidate of one article (its features, and the heading
         it sits under), in article order, each type's probability read in context."""
         if not feature_sets:
             return []
-        z = self.final.scores(feature_sets)
-        first = self.first_reading(feature_sets)
-        if first is None:
+        x = self.index.indicators(feature_sets)
+        z = self.final.scores(x)
+        if self.first is None:
             context = np.zeros((len(z), 0))
         else:
-            context = context_matrix(sections, first)
+            context = context_matrix(sections, sigmoid(self.first.scores(x)))
             z = z + context @ self.context_weights
         probs = sigmoid(z)
         carried = (probs >= self.thresholds) & (probs >= self.second_type_min_ratio * probs.max(axis=1, keepdims=True))
-        return [self._typings(feats, probs[k], carried[k], context[k]) if carried[k].any() else ()
-                for k, feats in enumerate(feature_sets)]
+        return [self._typings(x.indices[x.indptr[k]:x.indptr[k + 1]], probs[k], carried[k], context[k])
+                if carried[k].any() else () for k in range(len(feature_sets))]
 
-    def _typings(self, features: frozenset[str], probs: np.ndarray, carried: np.ndarray,
+    def _typings(self, rows: np.ndarray, probs: np.ndarray, carried: np.ndarray,
                  context: np.ndarray) -> tuple[Typing, ...]:
-        table = self.final.table
-        own = [(f, table[f]) for f in features if f in table]
+        """Each carried type with the features that counted for it: a sentence's own (its
+        `rows` of the index) and its context's."""
+        names = [self.index.names[r] for r in rows.tolist()]
+        weights = self.final.matrix[rows]
         if context.any():
-            own += [(name, ws) for name, value, ws in zip(self.context_names, context.tolist(),
-                                                           (context[:, None] * self.context_weights).tolist()) if value]
+            names += [n for n, value in zip(self.context_names, context.tolist()) if value]
+            weights = np.vstack([weights, (context[:, None] * self.context_weights)[context != 0]])
         out = []
         for i in np.flatnonzero(carried).tolist():
-            parts = [(w[i], f) for f, w in own if w[i]]
+            parts = [(w, f) for w, f in zip(weights[:, i].tolist(), names) if w]
             out.append(Typing(TYPES[i], float(probs[i]), _deciding_rule(parts),
                               tuple(sorted(f for w, f in parts if w > 0))))
         return tuple(out)
