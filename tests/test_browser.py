@@ -106,7 +106,8 @@ def test_home_search_claim_and_graph_view(server, browser, graph_kb_path):
     shot(browser, "2-search-催收")
 
     browser.get(server + "/research/search_claims?q=")
-    assert browser.find_elements(By.CSS_SELECTOR, "input[name=q]")  # the form again, no error
+    # the form again, no error (waited for: under load the page can still be rendering)
+    assert WebDriverWait(browser, 20).until(lambda b: b.find_elements(By.CSS_SELECTOR, "input[name=q]"))
     assert "message-error" not in browser.page_source and "syntax error" not in browser.page_source
     shot(browser, "2b-empty-search")
     browser.back()
