@@ -296,7 +296,7 @@ def train_claims(gold: tuple[str, ...], corpus: str, folds: int, write: bool, he
     silver = _load_silver(silver_paths, leave_out=set(load_gold(list(gold)))) if silver_paths else None
     annotated = read_annotated(Path(corpus), list(gold), silver)  # read once for every fit below
     if held_out:
-        _print_held_out_scores(Path(corpus), list(gold), folds, silver, repeats, errors, jobs, annotated)
+        _print_held_out_scores(Path(corpus), list(gold), folds, annotated, repeats, errors, jobs)
 
     # the folds' fits, and last the fit on every article
     with tqdm(total=folds + 1, desc="fitting (folds)", unit="fit", disable=None, leave=False) as bar:
@@ -341,8 +341,10 @@ def _load_silver(paths: tuple[str, ...], leave_out: set[str]) -> list[tuple[str,
     return silver
 
 
-def _print_held_out_scores(corpus: Path, gold: list[str], folds: int, silver: list | None = None,
-                           repeats: int = 1, errors: int = 0, jobs: int = 1, annotated=None) -> None:
+def _print_held_out_scores(corpus: Path, gold: list[str], folds: int, annotated, repeats: int = 1,
+                           errors: int = 0, jobs: int = 1) -> None:
+    """The held-out figures of `repeats` deals of the articles to folds; `annotated`: the
+    data every fit reads (extract.train.read_annotated, silver included), read once."""
     from tqdm import tqdm
 
     from extract.held_out import held_out_scores
@@ -350,7 +352,7 @@ def _print_held_out_scores(corpus: Path, gold: list[str], folds: int, silver: li
     reports, mistakes = [], []
     with tqdm(total=folds * repeats, desc="held-out articles (folds)", unit="fold", disable=None, leave=False) as bar:
         for order in range(repeats):
-            reports.append(held_out_scores(corpus, gold, folds, progress=bar.update, silver=silver, order=order,
+            reports.append(held_out_scores(corpus, gold, folds, progress=bar.update, order=order,
                                            mistakes=mistakes if errors and order == 0 else None, jobs=jobs,
                                            annotated=annotated))
     report = reports[0]
