@@ -96,3 +96,19 @@ def test_reading_is_the_same_to_the_bit_under_any_hash_seed():
     outs = [subprocess.run([sys.executable, "-c", code, str(CORPUS / A000)], cwd=ROOT, capture_output=True, text=True,
                            check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("0", "4242")]
     assert outs[0] == outs[1] and outs[0].count("Typing(") > 20
+
+
+def test_a_sentence_scores_its_bias_plus_the_weights_of_its_features(candidates):
+    """Each row of an article's scores is the type biases plus the weights of the features
+    its sentence holds, whatever rows sit beside it: a sentence with no feature the model
+    knows (an empty row) scores its biases alone, not its neighbour's weights."""
+    _, cands = candidates
+    model = fitted_model()
+    sets = [frozenset(), cands[0].features, frozenset({"no:such_feature"}), cands[1].features, frozenset()]
+    scores = model.final.scores(model.index.indicators(sets))
+    document = weights()
+    for feats, row in zip(sets, scores):
+        expected = [document[t]["bias"] + sum(document[t]["weights"].get(f, 0.0) for f in feats) for t in TYPES]
+        assert row.tolist() == pytest.approx(expected, abs=1e-9)
+    assert scores[0].tolist() == scores[2].tolist() == scores[4].tolist() == [document[t]["bias"] for t in TYPES]
+    assert scores[1].tolist() != scores[0].tolist()
