@@ -113,6 +113,9 @@ def subject_of(type_: str, label: str, text: str, contexts: list[str]) -> str | 
             or normalise_subject(*contexts) or context_subject(contexts[0] if contexts else None))
 
 
+_NOT_RULES = ("cues:", "ctx:")  # features that say how others agree, or what the context reads
+
+
 class Typing(NamedTuple):
     """A type a sentence's features give it: probability, the rule that counted most
     (`_deciding_rule`) and every feature that counted for it."""
@@ -196,6 +199,10 @@ class ClaimModel:
         self.context_names = context_names()
         self.context_weights = np.array([self.final.matrix[i] if (i := self.index.row.get(n)) is not None
                                          else np.zeros(len(TYPES)) for n in self.context_names])
+        # per index row: a named rule (neither learned word nor agreement nor context), and
+        # the sentence's own (not agreement nor context), the two tiers of _deciding_rule
+        self._is_rule = np.array([not n.startswith(LEARNED_PREFIXES + _NOT_RULES) for n in self.index.names], dtype=bool)
+        self._is_own = np.array([not n.startswith(_NOT_RULES) for n in self.index.names], dtype=bool)
 
     def first_reading(self, feature_sets: list[frozenset[str]]) -> np.ndarray | None:
         """The first reading's probability of each type (TYPES order) of each feature set;
@@ -224,18 +231,40 @@ class ClaimModel:
     def _typings(self, rows: np.ndarray, probs: np.ndarray, carried: np.ndarray,
                  context: np.ndarray) -> tuple[Typing, ...]:
         """Each carried type with the features that counted for it: a sentence's own (its
-        `rows` of the index) and its context's."""
-        names = [self.index.names[r] for r in rows.tolist()]
+        `rows` of the index) and its context's. Only the features with a weight for the
+        type become names (a sentence holds some hundred features, a few dozen count)."""
         weights = self.final.matrix[rows]
-        if context.any():
-            names += [n for n, value in zip(self.context_names, context.tolist()) if value]
-            weights = np.vstack([weights, (context[:, None] * self.context_weights)[context != 0]])
+        held = np.flatnonzero(context)  # the context features this sentence has
+        context_weights = context[held, None] * self.context_weights[held]
         out = []
         for i in np.flatnonzero(carried).tolist():
-            parts = [(w, f) for w, f in zip(weights[:, i].tolist(), names) if w]
-            out.append(Typing(TYPES[i], float(probs[i]), _deciding_rule(parts),
-                              tuple(sorted(f for w, f in parts if w > 0))))
+            own, near = weights[:, i], context_weights[:, i]
+            positive = self._named_parts(rows, own, own > 0) + self._context_parts(held, near, near > 0)
+            out.append(Typing(TYPES[i], float(probs[i]), self._deciding_rule(rows, own, held, near),
+                              tuple(sorted(f for _, f in positive))))
         return tuple(out)
+
+    def _named_parts(self, rows: np.ndarray, weights: np.ndarray, mask: np.ndarray) -> list[tuple[float, str]]:
+        """(weight, feature name) of the sentence's own features where `mask` holds."""
+        names = self.index.names
+        return list(zip(weights[mask].tolist(), [names[r] for r in rows[mask].tolist()]))
+
+    def _context_parts(self, held: np.ndarray, weights: np.ndarray, mask: np.ndarray) -> list[tuple[float, str]]:
+        names = self.context_names
+        return list(zip(weights[mask].tolist(), [names[c] for c in held[mask].tolist()]))
+
+    def _deciding_rule(self, rows: np.ndarray, own: np.ndarray, held: np.ndarray, near: np.ndarray) -> str:
+        """The named rule (cue, heading hint, structure) that counted most for a type, else
+        the word or character pair that did: `cue:risk_word` → risk_word, `word:风险` →
+        word:风险, `char:违法` → char:违法. That the cues agree (`cues:risk_only`) is no rule
+        of its own, nor is its context (`ctx:prev_risk`): a cue, hint, word or character
+        pair of the sentence is named instead; the heaviest of all only when the sentence
+        has no other."""
+        parts = (self._named_parts(rows, own, (own > 0) & self._is_rule[rows])
+                 or self._named_parts(rows, own, (own != 0) & self._is_own[rows])
+                 or self._named_parts(rows, own, own != 0) + self._context_parts(held, near, near != 0))
+        weight, feature = max(parts, default=(0.0, "bias"))
+        return feature if feature.startswith(LEARNED_PREFIXES) else feature.split(":", 1)[-1].split("@")[0]
 
 
 def _content_hash(document: dict) -> str:
@@ -247,19 +276,6 @@ def _content_hash(document: dict) -> str:
 def fitted_model() -> ClaimModel:
     """The model of extract/data/claim_weights.yml."""
     return ClaimModel(weights())
-
-
-def _deciding_rule(parts: list[tuple[float, str]]) -> str:
-    """The named rule (cue, heading hint, structure) that counted most for a type, else
-    the word or character pair that did: `cue:risk_word` → risk_word, `word:风险` →
-    word:风险, `char:违法` → char:违法. That the cues
-    agree (`cues:risk_only`) is no rule of its own, nor is its context (`ctx:prev_risk`):
-    a cue, hint, word or character pair of the sentence is named instead."""
-    not_rules = ("cues:", "ctx:")
-    named = [p for p in parts if p[0] > 0 and not p[1].startswith(LEARNED_PREFIXES + not_rules)]
-    own = [p for p in parts if not p[1].startswith(not_rules)]
-    weight, feature = max(named or own or parts, default=(0.0, "bias"))
-    return feature if feature.startswith(LEARNED_PREFIXES) else feature.split(":", 1)[-1].split("@")[0]
 
 
 def stance_of(sentence: str, model: ClaimModel | None = None) -> tuple[str, str]:
