@@ -16,6 +16,17 @@ from .provenance import claim_context
 from .reader import article_sections
 
 
+# the claims a claim's contradicts and supports edges lead to, either way: each found by its
+# id (a join on 'claim:' || c.id scanned every claim for each edge, seconds at 190,000 claims)
+RELATED_CLAIMS_SQL = """
+select e.kind, c.id, c.text, c.stance from (
+  select kind, target as other from edges where source = :n and kind in ('contradicts', 'supports')
+  union all
+  select kind, source from edges where target = :n and source != :n and kind in ('contradicts', 'supports')
+) e join claims c on c.id = cast(substr(e.other, length('claim:') + 1) as integer)
+order by e.kind, c.id limit 50"""
+
+
 def _missing_database(request) -> Response:
     name = request.args.get("db")
     what = f"no knowledge base called {name!r} is served" if name else "no knowledge base is served"
@@ -54,10 +65,7 @@ async def claim_page(datasette, request):
                                              "where m.cluster_id = ? and c.id != ? order by c.id limit 20",
                                          [cluster["id"], claim_id])
     if "edges" in tables:
-        related = await _rows(db, "select e.kind, c.id, c.text, c.stance from edges e join claims c "
-                                  "on 'claim:' || c.id = (case when e.source = :n then e.target else e.source end) "
-                                  "where (e.source = :n or e.target = :n) and e.kind in ('contradicts', 'supports') "
-                                  "order by e.kind, c.id limit 50", {"n": f"claim:{claim_id}"})
+        related = await _rows(db, RELATED_CLAIMS_SQL, {"n": f"claim:{claim_id}"})
     html = await datasette.render_template("kb_claim.html", {
         "claim": claim, "before": before, "raw": raw, "after": after, "database": db.name,
         "cluster": cluster, "cluster_claims": cluster_claims, "related": related}, request=request)
