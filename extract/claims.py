@@ -239,19 +239,11 @@ class ClaimModel:
         out = []
         for i in np.flatnonzero(carried).tolist():
             own, near = weights[:, i], context_weights[:, i]
-            positive = self._named_parts(rows, own, own > 0) + self._context_parts(held, near, near > 0)
+            positive = (_weighted_names(self.index.names, rows, own, own > 0)
+                        + _weighted_names(self.context_names, held, near, near > 0))
             out.append(Typing(TYPES[i], float(probs[i]), self._deciding_rule(rows, own, held, near),
                               tuple(sorted(f for _, f in positive))))
         return tuple(out)
-
-    def _named_parts(self, rows: np.ndarray, weights: np.ndarray, mask: np.ndarray) -> list[tuple[float, str]]:
-        """(weight, feature name) of the sentence's own features where `mask` holds."""
-        names = self.index.names
-        return list(zip(weights[mask].tolist(), [names[r] for r in rows[mask].tolist()]))
-
-    def _context_parts(self, held: np.ndarray, weights: np.ndarray, mask: np.ndarray) -> list[tuple[float, str]]:
-        names = self.context_names
-        return list(zip(weights[mask].tolist(), [names[c] for c in held[mask].tolist()]))
 
     def _deciding_rule(self, rows: np.ndarray, own: np.ndarray, held: np.ndarray, near: np.ndarray) -> str:
         """The named rule (cue, heading hint, structure) that counted most for a type, else
@@ -260,11 +252,18 @@ class ClaimModel:
         of its own, nor is its context (`ctx:prev_risk`): a cue, hint, word or character
         pair of the sentence is named instead; the heaviest of all only when the sentence
         has no other."""
-        parts = (self._named_parts(rows, own, (own > 0) & self._is_rule[rows])
-                 or self._named_parts(rows, own, (own != 0) & self._is_own[rows])
-                 or self._named_parts(rows, own, own != 0) + self._context_parts(held, near, near != 0))
+        parts = (_weighted_names(self.index.names, rows, own, (own > 0) & self._is_rule[rows])
+                 or _weighted_names(self.index.names, rows, own, (own != 0) & self._is_own[rows])
+                 or (_weighted_names(self.index.names, rows, own, own != 0)
+                     + _weighted_names(self.context_names, held, near, near != 0)))
         weight, feature = max(parts, default=(0.0, "bias"))
         return feature if feature.startswith(LEARNED_PREFIXES) else feature.split(":", 1)[-1].split("@")[0]
+
+
+def _weighted_names(names: list[str], positions: np.ndarray, weights: np.ndarray,
+                    mask: np.ndarray) -> list[tuple[float, str]]:
+    """(weight, name) where `mask` holds: `positions` index `names`, `weights` run beside them."""
+    return list(zip(weights[mask].tolist(), [names[k] for k in positions[mask].tolist()]))
 
 
 def _content_hash(document: dict) -> str:
