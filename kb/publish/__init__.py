@@ -14,6 +14,7 @@ from datasette import Response, hookimpl
 from kb.store.search_text import segment_query, segment_text, segment_words
 
 from .databases import kb_database_names, metadata_for
+from .facets import ColumnsFacet
 from .landing import landing_context
 from .pages import article_page, claim_page, graph_json, graph_page
 from .retry import fetch_again, is_retryable
@@ -93,6 +94,11 @@ def extra_template_vars(template, view_name, database, datasette):
             return {"kb_landings": [await landing_context(datasette, name) for name in kb_database_names(datasette)]}
         return index_vars
     return None
+
+
+@hookimpl
+def register_facet_classes():
+    return [ColumnsFacet]
 
 
 @hookimpl
