@@ -40,13 +40,6 @@ def errors_option(fn):
                         help="also list the N most frequent confusions (gold -> predicted), with examples")(fn)
 
 
-def _metadata_path() -> Path | None:
-    for candidate in (Path("metadata.yml"), ROOT / "metadata.yml"):
-        if candidate.exists():
-            return candidate
-    return None
-
-
 @click.group()
 @click.version_option(package_name="credit-claims-kb")
 def cli() -> None:
@@ -190,9 +183,14 @@ def serve(db_arg: str | None, db_option: str | None, host: str, port: int, immut
             # suggesting facets runs ~50 queries on every table page: 0.4 s a search at 240k claims
             "--setting", "suggest_facets", "off"]
     args += ["--immutable", db_path] if immutable else [db_path]
-    meta = _metadata_path()
-    if meta:
-        args += ["--metadata", str(meta)]
+    from .publish.databases import METADATA_FILE  # here: importing the plugin imports Datasette
+
+    # the plugin gives the project's metadata.yml to every knowledge base (kb.publish.databases);
+    # passed again, Datasette would merge the two copies on each of the ~30 metadata lookups of a
+    # page (8 ms a search). A metadata.yml of the reader's own, in the current folder, is passed.
+    own = Path("metadata.yml")
+    if own.is_file() and own.resolve() != METADATA_FILE:
+        args += ["--metadata", str(own)]
     # exec, not a child process: stopping `kb serve` (Ctrl-C, SIGTERM) stops Datasette
     os.execv(sys.executable, args)
 
