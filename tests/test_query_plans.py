@@ -11,10 +11,17 @@ import pytest
 
 from conftest import METADATA, datasette_get
 from kb.publish import prepare_connection
+from kb.publish.graph_view import edges_touching_sql
 from kb.publish.pages import RELATED_CLAIMS_SQL
 
 QUERIES = {name: spec["sql"] for name, spec in METADATA["databases"]["kb"]["queries"].items()}
 QUERIES["claim page: contradicts and supports"] = RELATED_CLAIMS_SQL
+# the graph view's two queries, depth 1 (the center) and 2 (its neighbours too), with and without a kind filter
+for depth, ids in ((1, ["claim:1"]), (2, ["claim:1", "subject:委外催收", "law:1"])):
+    for kinds in (None, {"claim", "law"}):
+        count_sql, rows_sql, _ = edges_touching_sql("claim:1", ids, 80, kinds)
+        label = f"graph view, depth {depth}" + (", kinds" if kinds else "")
+        QUERIES[label + ": count"], QUERIES[label + ": edges"] = count_sql, rows_sql
 
 
 def nested_scans(conn: sqlite3.Connection, sql: str) -> list[str]:

@@ -43,8 +43,9 @@ async def neighbourhood(db, center: str, depth: int = 1, limit: int = DEFAULT_LI
             "edges": edges, "shown_edges": len(edges), "total_edges": total}
 
 
-async def _edges_touching(db, center: str, ids: list[str], limit: int, kinds: set[str] | None):
-    """(how many edges touch `ids`, the first `limit` of them: the center's first)."""
+def edges_touching_sql(center: str, ids: list[str], limit: int, kinds: set[str] | None) -> tuple[str, str, dict]:
+    """(count SQL, rows SQL, parameters) of the edges touching `ids`: the center's first,
+    `limit` of them; with `kinds`, only those whose other end is of these kinds."""
     params: dict = {f"n{i}": n for i, n in enumerate(ids)}
     in_ids = ", ".join(":" + k for k in params)
     where = f"(e.source in ({in_ids}) or e.target in ({in_ids}))"
@@ -56,12 +57,16 @@ async def _edges_touching(db, center: str, ids: list[str], limit: int, kinds: se
                   f"or t.id = :center)")
     params["center"] = center
     join = "from edges e join nodes s on s.id = e.source join nodes t on t.id = e.target"
-    total = (await db.execute(f"select count(*) {join} where {where}", params)).rows[0][0]
-    rows = (await db.execute(
-        f"select e.source, e.target, e.kind, s.kind as sk, s.label as sl, t.kind as tk, t.label as tl {join} "
-        f"where {where} order by (e.source = :center or e.target = :center) desc, e.kind, e.id limit {int(limit)}",
-        params)).rows
-    return total, rows
+    rows = (f"select e.source, e.target, e.kind, s.kind as sk, s.label as sl, t.kind as tk, t.label as tl {join} "
+            f"where {where} order by (e.source = :center or e.target = :center) desc, e.kind, e.id limit {int(limit)}")
+    return f"select count(*) {join} where {where}", rows, params
+
+
+async def _edges_touching(db, center: str, ids: list[str], limit: int, kinds: set[str] | None):
+    """(how many edges touch `ids`, the first `limit` of them: the center's first)."""
+    count_sql, rows_sql, params = edges_touching_sql(center, ids, limit, kinds)
+    total = (await db.execute(count_sql, params)).rows[0][0]
+    return total, (await db.execute(rows_sql, params)).rows
 
 
 def node_page(node: str) -> str | None:
