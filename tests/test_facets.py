@@ -83,3 +83,13 @@ def test_without_a_search_each_column_is_counted_from_its_index(get, db):
     for t in facet_queries:
         plan = " ".join(r[3] for r in db.conn.execute("explain query plan " + t["sql"], t["params"] or []).fetchall())
         assert "COVERING INDEX" in plan, (t["sql"], plan)
+
+
+@pytest.mark.parametrize("asked", ["section", '{"columns": ["section"]}'])
+def test_a_columns_facet_asked_for_in_the_url(get, db, asked):
+    facets = get("/kb/claims.json", _search="催收", _facet_columns=asked)["facet_results"]
+    extra = [f for name, f in facets.items() if name.startswith("section") and f["hideable"]]
+    assert len(extra) == 1  # beside the metadata's own section facet, which cannot be hidden
+    args = [segment_words("催收")]
+    where = "id in (select rowid from claims_fts where claims_fts match ?)"
+    assert [(v["value"], v["count"]) for v in extra[0]["results"]] == expected_facet(db.conn, "section", where, args)

@@ -32,7 +32,8 @@ class ColumnsFacet(Facet):
         out = []
         for source_and_config in self.get_configs():
             config = source_and_config["config"]
-            names = config.get("simple", config) if isinstance(config, dict) else config
+            # metadata.yml's {columns: [a, b]}; ?_facet_columns=a or ?_facet_columns={"columns": [a, b]}
+            names = config if isinstance(config, list) else config.get("columns") or config.get("simple") or []
             out += [(name, source_and_config["source"]) for name in ([names] if isinstance(names, str) else names)]
         return out
 
