@@ -13,8 +13,14 @@ from ..memo import BatchMemo
 _CONFIG = "tw2s"
 
 
-@lru_cache(maxsize=4)
 def _converter(config: str = _CONFIG) -> opencc.OpenCC:
+    """The OpenCC converter of `config`, made once a process: `_converter()` and
+    `_converter("tw2s")` are one converter (each load of its dictionaries takes 5-20 ms)."""
+    return _converter_of(config)
+
+
+@lru_cache(maxsize=4)
+def _converter_of(config: str) -> opencc.OpenCC:
     return opencc.OpenCC(config)
 
 
@@ -30,13 +36,19 @@ _CJK_BLOCKS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
 
 
 @lru_cache(maxsize=1)
+def _each_cjk_char_converted() -> tuple[list[str], list[str]]:
+    """(every character of the CJK blocks, tw2s of each on its own), in one OpenCC call."""
+    chars = [chr(c) for start, end in _CJK_BLOCKS for c in range(start, end)]
+    return chars, _converter().convert("\n".join(chars)).split("\n")
+
+
+@lru_cache(maxsize=1)
 def _twice_converted_chars() -> str:
     """The characters tw2s gives as the simplified form of another and still converts on
     their own (麼 → 么, yet 么 → 幺): they are simplified already and stay as they are, so
     converting simplified text changes nothing. Found by converting every character of
     the CJK blocks once (5 ms)."""
-    chars = [chr(c) for start, end in _CJK_BLOCKS for c in range(start, end)]
-    out = _converter().convert("\n".join(chars)).split("\n")
+    chars, out = _each_cjk_char_converted()
     simplified = {o: c for c, o in zip(chars, out) if o != c and len(o) == 1}
     return "".join(sorted(t for t in set(simplified.values()) if t in simplified))
 
@@ -67,8 +79,7 @@ def _converted_alone() -> re.Pattern:
     """The characters tw2s changes when they stand alone (simplified ones kept aside).
     Its phrase dictionary leaves some of them as they are in context (顯著 → 显著, yet
     著 → 着): found in converted text, they are converted once more."""
-    chars = [chr(c) for start, end in _CJK_BLOCKS for c in range(start, end)]
-    out = _converter().convert("\n".join(chars)).split("\n")
+    chars, out = _each_cjk_char_converted()
     alone = "".join(c for c, o in zip(chars, out) if o != c and not _converted_twice().fullmatch(c))
     return re.compile(f"[{re.escape(alone)}]" if alone else r"(?!)")
 
