@@ -1,24 +1,24 @@
-"""The claims table's facets (type, stance, section, extractor) counted in one pass over a
-page's claims (kb/publish/facets.py): the counts, order and links Datasette's own column
-facet gives, from one query instead of one per column."""
+"""The claims table's facets (type, stance, section, extractor; kb/publish/facets.py): on a
+search, counted in one pass over the claims found instead of a query per column; without
+one, a query per column from its index. Either way the counts, order and links Datasette's
+own column facet gives."""
 from __future__ import annotations
 
 import asyncio
 
 import pytest
-import yaml
 from datasette.app import Datasette
 
-from conftest import ROOT
+from conftest import METADATA
 from kb.store.search_text import segment_words
 
-METADATA = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
 COLUMNS = ["type", "stance", "section", "extractor"]
 
 
 @pytest.fixture
 def get(kb_path):
-    ds = Datasette([str(kb_path)], metadata=METADATA, settings={"trace_debug": True, "suggest_facets": False})  # as kb serve runs it
+    # without facet suggestions, as kb serve runs it
+    ds = Datasette([str(kb_path)], metadata=METADATA, settings={"trace_debug": True, "suggest_facets": False})
 
     def fetch(path: str, **params) -> dict:
         r = asyncio.run(ds.client.get(path, params=params or None))
