@@ -10,6 +10,7 @@ import click
 from extract.decode import InputError, Skipped
 from extract.formats import MAX_BYTES
 
+from . import METADATA_FILE
 from .store.articles import BATCH_SIZE
 from .store.ingest import ingest
 from .store.schema import open_db
@@ -183,8 +184,6 @@ def serve(db_arg: str | None, db_option: str | None, host: str, port: int, immut
             # suggesting facets runs ~50 queries on every table page: 0.4 s a search at 240k claims
             "--setting", "suggest_facets", "off"]
     args += ["--immutable", db_path] if immutable else [db_path]
-    from .publish.databases import METADATA_FILE  # here: importing the plugin imports Datasette
-
     # the plugin gives the project's metadata.yml to every knowledge base (kb.publish.databases);
     # passed again, Datasette would merge the two copies on each of the ~30 metadata lookups of a
     # page (8 ms a search). A metadata.yml of the reader's own, in the current folder, is passed.

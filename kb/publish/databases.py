@@ -10,7 +10,8 @@ from pathlib import Path
 
 import yaml
 
-METADATA_FILE = Path(__file__).resolve().parent.parent.parent / "metadata.yml"
+from kb import METADATA_FILE
+
 TEMPLATE_DATABASE = "kb"  # the key metadata.yml describes a knowledge base under
 REQUIRED_TABLES = {"articles", "claims", "sentences"}
 
