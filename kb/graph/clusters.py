@@ -14,7 +14,7 @@ member is similar to its canonical claim (a star, not a chain), and identical te
 type always share a cluster. Claims with no letters or digits stay alone.
 
 Only canonical claims are indexed: their signatures (`claim_cluster_signatures`) and LSH
-band keys (`claim_cluster_lsh`, one row per band, indexed), so placing a new claim is a
+band keys (`claim_cluster_lsh`, one row per band, indexed by key), so placing a new claim is a
 few indexed lookups whatever the size of the base.
 
 A cluster counts its claims, its articles and its independent articles (an article and
@@ -129,6 +129,23 @@ class SqlLeaderIndex:
                                  [(key, cluster_id) for key in keys])
         self.db.execute("insert into claim_cluster_signatures (cluster_id, minhash) values (?, ?)",
                         [cluster_id, to_bytes(signature)])
+
+
+def unindex_clusters(db: sqlite_utils.Database, cluster_ids: list[int]) -> None:
+    """Remove the LSH rows of the clusters among `cluster_ids` (those founded by these
+    claims): found by the band keys of their stored signatures, through the index the
+    lookups use, so that claim_cluster_lsh needs no second index by cluster (it has a
+    row per band of every canonical claim: the largest table of the graph after edges)."""
+    marks = ", ".join("?" * len(cluster_ids))
+    rows = db.execute(f"select s.cluster_id, c.type, s.minhash from claim_cluster_signatures s "
+                      f"join claim_clusters c on c.id = s.cluster_id where s.cluster_id in ({marks}) "
+                      "order by s.cluster_id", cluster_ids).fetchall()
+    if not rows:
+        return
+    signatures = np.array([from_bytes(blob) for _cid, _type, blob in rows], dtype=np.uint32)
+    keys = band_keys_of([ctype for _cid, ctype, _blob in rows], signatures).tolist()
+    db.conn.executemany("delete from claim_cluster_lsh where key = ? and cluster_id = ?",
+                        [(key, cid) for (cid, _type, _blob), band in zip(rows, keys) for key in band])
 
 
 # a leading list number (1、 (2) 三.) and an inline label of a few words (「公安局报案:」)

@@ -39,7 +39,8 @@ INDEXES = {
     "edges": [["kind"], ["source"], ["target"], ["article_id"]],
     "claim_clusters": [["n_independent_articles"], ["canonical_claim_id"]],
     "claim_cluster_members": [["cluster_id", "independent_article_id"], ["article_id"]],
-    "claim_cluster_lsh": [["key"], ["cluster_id"]],
+    # by key only: a removed cluster's rows are found by its band keys (clusters.unindex_clusters)
+    "claim_cluster_lsh": [["key"]],
     "stance_targets": [["subject", "stance", "claim_id"], ["subject", "stance", "cluster_id"], ["article_id"]],
 }
 # children first: the order tables are dropped in

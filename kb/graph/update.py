@@ -37,7 +37,7 @@ import sqlite_utils
 from kb.store.schema import connect, ensure_schema, transaction
 
 from .build import insert_edges, insert_scope_edges, insert_scope_nodes, rebuild
-from .clusters import extend_clusters, recount
+from .clusters import extend_clusters, recount, unindex_clusters
 from .schema import is_current, now, set_scope, set_state
 from .stances import SqlTargetIndex, edge, extend_targets, refill_targets, stance_claims, targets
 
@@ -137,8 +137,8 @@ def _drop_memberships(db: sqlite_utils.Database, stale: list[str], claims: list[
     claims have no other members (else rebuild_reason asked for a rebuild)."""
     claim_ids = [c[0] for c in claims]
     db.execute(f"delete from claim_cluster_members where article_id in ({_marks(stale)})", stale)
-    for table, column in (("claim_cluster_lsh", "cluster_id"), ("claim_cluster_signatures", "cluster_id"),
-                          ("claim_clusters", "id")):
+    unindex_clusters(db, claim_ids)
+    for table, column in (("claim_cluster_signatures", "cluster_id"), ("claim_clusters", "id")):
         db.execute(f"delete from [{table}] where [{column}] in ({_marks(claim_ids)})", claim_ids)
     recount(db, sorted({c[1] for c in claims if c[1] is not None} - set(claim_ids)))
     db.execute(f"delete from stance_targets where article_id in ({_marks(stale)})", stale)
