@@ -127,7 +127,8 @@ def minhash_signature(text: str, num_perm: int = NUM_PERM) -> list[int]:
 
 
 def is_empty(signature) -> bool:
-    return all(int(v) == EMPTY for v in signature)
+    # the first value decides for nearly every signature: the generator only for the rest
+    return len(signature) == 0 or (int(signature[0]) == EMPTY and all(int(v) == EMPTY for v in signature))
 
 
 def estimate_similarity(a, b) -> float:

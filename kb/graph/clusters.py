@@ -93,21 +93,44 @@ class MemoryLeaderIndex:
     """LeaderIndex in memory, for a full rebuild."""
 
     def __init__(self) -> None:
-        self.buckets: dict[int, list[int]] = defaultdict(list)
+        # band key → the cluster id in its bucket, or a list of them when several share it.
+        # Nearly every key is one canonical claim's alone: an int each rather than a list
+        # each (some 300 keys an article) saves the lists' memory and a third of the time.
+        self.buckets: dict[int, int | list[int]] = {}
         self.signatures: dict[int, np.ndarray] = {}
 
     def candidates(self, keys: list[int]) -> Iterable[tuple[int, np.ndarray]]:
-        found = {cid for key in keys for cid in self.buckets.get(key, ())}
+        shared = self.buckets.keys() & keys  # most claims share no band with an earlier canonical claim
+        if not shared:
+            return []
+        found: set[int] = set()
+        for key in shared:
+            held = self.buckets[key]
+            if isinstance(held, list):
+                found.update(held)
+            else:
+                found.add(held)
         return [(cid, self.signatures[cid]) for cid in found]
 
     def add(self, cluster_id: int, keys: list[int], signature: np.ndarray) -> None:
         self.signatures[cluster_id] = signature
+        buckets = self.buckets
+        if buckets.keys().isdisjoint(keys):
+            buckets.update(dict.fromkeys(keys, cluster_id))
+            return
         for key in keys:
-            self.buckets[key].append(cluster_id)
+            held = buckets.get(key)
+            if held is None:
+                buckets[key] = cluster_id
+            elif isinstance(held, list):
+                held.append(cluster_id)
+            else:
+                buckets[key] = [held, cluster_id]
 
     def rows(self) -> tuple[list[tuple[int, int]], list[tuple[int, bytes]]]:
         """(key, cluster_id) and (cluster_id, minhash) rows for the tables."""
-        lsh = [(key, cid) for key, cids in self.buckets.items() for cid in cids]
+        lsh = [(key, cid) for key, held in self.buckets.items()
+               for cid in (held if isinstance(held, list) else (held,))]
         return lsh, [(cid, to_bytes(sig)) for cid, sig in self.signatures.items()]
 
 
