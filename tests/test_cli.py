@@ -3,6 +3,7 @@ as --db; `kb graph` alone says what the graph holds."""
 from __future__ import annotations
 
 import click
+import pytest
 from click.testing import CliRunner
 
 from kb.cli import cli
@@ -56,3 +57,20 @@ def test_serve_takes_the_database_once(kb_path, tmp_path):
     other.write_bytes(b"")
     result = CliRunner().invoke(cli, ["serve", str(kb_path), "--db", str(other)])
     assert result.exit_code == 2 and "give the database once" in result.output
+
+
+@pytest.mark.parametrize("args, shown", [(["corpus-folder"], True), (["corpus-folder", "-q"], False),
+                                         (["one-file"], False)])
+def test_ingest_shows_a_progress_bar_for_many_files_unless_quiet(args, shown, tmp_path):
+    from conftest import CORPUS
+
+    files = sorted(CORPUS.glob("h0*.txt"))[:3]
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for f in files:
+        (folder / f.name).write_bytes(f.read_bytes())
+    paths = {"corpus-folder": str(folder), "one-file": str(folder / files[0].name)}
+    argv = ["ingest", *[paths.get(a, a) for a in args], "--db", str(tmp_path / "kb.db"), "--no-graph"]
+    result = CliRunner().invoke(cli, argv)
+    assert result.exit_code == 0, result.output
+    assert ("3/3" in result.stderr) is shown, result.stderr

@@ -18,8 +18,8 @@ _ANNOTATION = re.compile(r"([\u3400-\u9fff])[(（]([a-zA-Zāáǎàēéěèīíǐ
 
 
 @lru_cache(maxsize=1)
-def _reading_table() -> dict[int, str] | None:
-    """pypinyin's table of character readings (code point → "gè,gě"), read from its JSON
+def _reading_table() -> dict[str, str] | None:
+    """pypinyin's table of character readings (decimal code point → "gè,gě"), read from its JSON
     file without importing pypinyin: the import loads its phrase dictionary and the first
     call trains a segmenter, 0.2 s of every command that meets a parenthesis, for readings
     of single characters that the table alone gives. None if the file is not there."""
@@ -29,7 +29,7 @@ def _reading_table() -> dict[int, str] | None:
     path = next((p for p in paths if p.is_file()), None)
     if path is None:
         return None
-    return {int(k): v for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
+    return json.loads(path.read_text(encoding="utf-8"))  # its keys as they are: 41,000 ints cost 10 ms
 
 
 @lru_cache(maxsize=8192)
@@ -37,7 +37,7 @@ def readings(char: str) -> frozenset[str]:
     """Tone-marked readings of one character (all heteronyms), as pypinyin gives them."""
     table = _reading_table()
     if table is not None:
-        return frozenset(r.lower() for r in table.get(ord(char), "").split(",") if r)
+        return frozenset(r.lower() for r in table.get(str(ord(char)), "").split(",") if r)
     from pypinyin import Style, pinyin  # another layout of the package: ask it
 
     found = pinyin(char, style=Style.TONE, heteronym=True, errors="ignore")
