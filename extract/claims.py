@@ -155,8 +155,8 @@ class _FeatureIndex:
         """A row per feature set, the column of each feature it holds, columns in sorted
         order: a row sums a set's weights in the same order whatever order the set
         iterates in."""
-        row = self.row
-        rows = [sorted([row[f] for f in feats if f in row]) for feats in feature_sets]
+        get = self.row.get  # one lookup a feature, in C
+        rows = [sorted([i for i in map(get, feats) if i is not None]) for feats in feature_sets]
         indptr = np.cumsum([0] + [len(r) for r in rows])
         indices = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.intp, count=int(indptr[-1]))
         return Indicators(indices, indptr)
@@ -365,7 +365,8 @@ def claim_candidates(sentences: list[Sentence]) -> list[_Candidate]:
     intro: tuple[str, tuple[str, ...]] | None = None  # a process named before its list
     previous_block = None
     for s, (feats, question, ctx) in zip(sentences, sentence_features(sentences)):
-        m = _PROCESS_INTRO.search(s.text)
+        # the pattern ends in a colon: most sentences need no search (7 µs each)
+        m = _PROCESS_INTRO.search(s.text) if s.text.rstrip("\n").endswith((":", "：")) else None
         if m:
             intro = (m.group(1), s.block.heading_path)
         elif intro and not s.block.marker and s.block is not previous_block:
