@@ -70,33 +70,26 @@ def context_features(pos: str, text: str) -> frozenset[str]:
 def text_features(text: str) -> frozenset[str]:
     """The features a sentence's own text gives: cues, not-a-claim rules, words, character pairs."""
     rules = compiled_rules()
-    feats = {f"cue:{c.name}" for c in rules.cues if c.pattern.search(text)}
+    fired = [c for c in rules.cues if c.pattern.search(text)]
+    feats = {f"cue:{c.name}" for c in fired}
     feats.update(f"not:{name}" for name, rx in rules.not_claims if rx.search(text))
     feats.update(f"word:{w}" for w in content_words(text))
     feats.update(f"char:{p}" for p in char_pairs(text))
-    feats.update(cue_type_features(feats))
+    feats.update(cue_type_features([c.type for c in fired]))
     return frozenset(feats)
 
 
-def cue_type_features(feats: set[str]) -> set[str]:
-    """How the cues that fire agree: `cues:TYPE_many` when two or more cues written for a
-    type fire, `cues:TYPE_only` when every cue that fires is written for that one type
-    (「可能导致…焦虑」 is risk twice over and nothing else)."""
+def cue_type_features(types: list[str]) -> set[str]:
+    """How the cues that fire agree, from the type each is written for: `cues:TYPE_many`
+    when two or more cues written for a type fire, `cues:TYPE_only` when every cue that
+    fires is written for that one type (「可能导致…焦虑」 is risk twice over and nothing else)."""
     counts: dict[str, int] = {}
-    for feature in feats:
-        type_ = _cue_types().get(feature)
-        if type_:
-            counts[type_] = counts.get(type_, 0) + 1
+    for type_ in types:
+        counts[type_] = counts.get(type_, 0) + 1
     out = {f"cues:{t}_many" for t, n in counts.items() if n >= 2}
     if len(counts) == 1:
         out.add(f"cues:{next(iter(counts))}_only")
     return out
-
-
-@lru_cache(maxsize=1)
-def _cue_types() -> dict[str, str]:
-    """`cue:NAME` feature → the type the cue is written for, for every cue of claim_rules.yml."""
-    return {f"cue:{c.name}": c.type for c in compiled_rules().cues}
 
 
 def sentence_features(sentences: list[Sentence]) -> list[tuple[set[str], str | None, list[tuple[str, str]]]]:
