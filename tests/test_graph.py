@@ -154,7 +154,7 @@ def test_rebuild_with_two_jobs_is_the_same(graph_db, q, tmp_path):
     """`kb graph --rebuild --jobs 2` (and `kb ingest --jobs 2`) signs half the claim texts
     and computes PageRank and Louvain in forked processes: the same tables, row for row."""
     tables = ("nodes", "edges", "claim_clusters", "claim_cluster_members", "claim_cluster_lsh",
-              "claim_cluster_signatures", "stance_targets")
+              "claim_cluster_lsh_recent", "claim_cluster_signatures", "stance_targets")
     before = [q(f"select * from {t} order by 1, 2") for t in tables]
     path = copy_db(graph_db[0], tmp_path / "kb.db")
     result = CliRunner().invoke(cli, ["graph", "--rebuild", "--jobs", "2", "--db", str(path)])

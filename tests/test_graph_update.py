@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from conftest import A000, CORPUS, CORPUS_FILES, copy_db
 from kb.cli import cli
+from kb.graph.clusters import LSH_RECENT_MAX
 
 H005, H017, H018 = "h005.txt", "h017.txt", "h018.txt"
 
@@ -49,7 +50,8 @@ def graph_of(path: Path) -> dict:
         "groups": {frozenset(g) for g in groups.values()},
         "members": set(query(path, "select * from claim_cluster_members")),
         "stance_targets": set(query(path, "select * from stance_targets")),
-        "lsh": set(query(path, "select * from claim_cluster_lsh")),
+        # the band keys of clusters founded since the last rebuild are kept apart until merged
+        "lsh": set(query(path, "select * from claim_cluster_lsh union all select * from claim_cluster_lsh_recent")),
         "signatures": set(query(path, "select * from claim_cluster_signatures")),
     }
 
@@ -153,7 +155,11 @@ def test_h018_contradicts_000_on_door_visits_and_supports_earlier_articles(one_m
     assert all(ss == ts and sub == tsub and t in earlier for _k, ss, ts, sub, tsub, t in supports)
 
 
-def test_corpus_ingested_one_file_at_a_time_gives_what_a_rebuild_gives(tmp_path):
+@pytest.mark.parametrize("recent_max", [LSH_RECENT_MAX, 500])
+def test_corpus_ingested_one_file_at_a_time_gives_what_a_rebuild_gives(recent_max, tmp_path, monkeypatch):
+    """Whether the band keys of new clusters wait in claim_cluster_lsh_recent (the default:
+    never merged at this size) or are merged into claim_cluster_lsh every few articles."""
+    monkeypatch.setattr("kb.graph.clusters.LSH_RECENT_MAX", recent_max)
     folder = tmp_path / "in"
     folder.mkdir()
     db_path = tmp_path / "kb.db"
@@ -168,6 +174,8 @@ def test_corpus_ingested_one_file_at_a_time_gives_what_a_rebuild_gives(tmp_path)
         assert ("graph: rebuilt" if name == names[0] else "graph: updated") in report
     assert query(db_path, "select count(*) from edges where kind = 'same'")[0][0] > 50
     assert query(db_path, "select count(*) from edges where kind = 'duplicate_of'") == [(2,)]
+    (recent,), = query(db_path, "select count(*) from claim_cluster_lsh_recent")
+    assert (recent > 500) == (recent_max == LSH_RECENT_MAX)  # never merged, or merged every few articles
     assert_same_as_rebuild(db_path, tmp_path)
 
 
@@ -238,7 +246,7 @@ def test_graph_tables_are_described_in_metadata(graph_kb_path):
     tables = METADATA["databases"]["kb"]["tables"]
     with sqlite3.connect(graph_kb_path) as conn:
         for table in ("nodes", "edges", "claim_clusters", "claim_cluster_members", "claim_cluster_lsh",
-                      "claim_cluster_signatures", "stance_targets", "graph_state"):
+                      "claim_cluster_lsh_recent", "claim_cluster_signatures", "stance_targets", "graph_state"):
             columns = [r[1] for r in conn.execute(f"pragma table_info([{table}])")]
             assert columns, table
             described = tables.get(table, {}).get("columns", {})

@@ -14,7 +14,8 @@ member is similar to its canonical claim (a star, not a chain), and identical te
 type always share a cluster. Claims with no letters or digits stay alone.
 
 Only canonical claims are indexed: their signatures (`claim_cluster_signatures`) and LSH
-band keys (`claim_cluster_lsh`, one row per band, indexed by key), so placing a new claim is a
+band keys (`claim_cluster_lsh`, one row per band, indexed by key; `claim_cluster_lsh_recent` for
+the clusters founded since the last rebuild), so placing a new claim is a
 few indexed lookups whatever the size of the base.
 
 A cluster counts its claims, its articles and its independent articles (an article and
@@ -134,31 +135,53 @@ class MemoryLeaderIndex:
         return lsh, [(cid, to_bytes(sig)) for cid, sig in self.signatures.items()]
 
 
+# The band keys of the clusters a rebuild found live in claim_cluster_lsh; those of clusters
+# founded since, by adding articles, in claim_cluster_lsh_recent, merged into the first once it
+# holds LSH_RECENT_MAX rows. The keys are hashes, so every one lands on its own page of a
+# large index: adding one article to a 10,000-article base wrote some 1,200 pages of
+# claim_cluster_lsh's index (three quarters of its graph update's pages), but a few dozen of
+# the small table's; a merge writes each page of the large index about once for thousands
+# of claims.
+LSH_TABLES = ("claim_cluster_lsh", "claim_cluster_lsh_recent")
+LSH_RECENT_MAX = 100_000  # rows (18 a canonical claim): some 300 articles of the genre
+
+
 class SqlLeaderIndex:
-    """LeaderIndex over the tables claim_cluster_lsh and claim_cluster_signatures, for
-    adding claims to a stored base (indexed lookups, nothing loaded up front)."""
+    """LeaderIndex over the tables of LSH_TABLES and claim_cluster_signatures, for adding
+    claims to a stored base (indexed lookups, nothing loaded up front)."""
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
 
     def candidates(self, keys: list[int]) -> Iterable[tuple[int, np.ndarray]]:
-        rows = self.db.execute(
-            "select s.cluster_id, s.minhash from claim_cluster_signatures s where s.cluster_id in "
-            f"(select cluster_id from claim_cluster_lsh where key in ({', '.join('?' * len(keys))}))", keys)
+        marks = ", ".join("?" * len(keys))
+        found = " union all ".join(f"select cluster_id from {table} where key in ({marks})" for table in LSH_TABLES)
+        rows = self.db.execute("select s.cluster_id, s.minhash from claim_cluster_signatures s "
+                               f"where s.cluster_id in ({found})", keys * len(LSH_TABLES))
         return [(cid, np.asarray(from_bytes(blob), dtype=np.uint32)) for cid, blob in rows]
 
     def add(self, cluster_id: int, keys: list[int], signature: np.ndarray) -> None:
-        self.db.conn.executemany("insert into claim_cluster_lsh (key, cluster_id) values (?, ?)",
+        self.db.conn.executemany("insert into claim_cluster_lsh_recent (key, cluster_id) values (?, ?)",
                                  [(key, cluster_id) for key in keys])
         self.db.execute("insert into claim_cluster_signatures (cluster_id, minhash) values (?, ?)",
                         [cluster_id, to_bytes(signature)])
 
 
+def merge_recent_lsh(db: sqlite_utils.Database) -> None:
+    """Move the rows of claim_cluster_lsh_recent into claim_cluster_lsh once it holds more
+    than LSH_RECENT_MAX (rows are only appended to it between merges: its last rowid counts them)."""
+    (held,) = db.execute("select coalesce(max(rowid), 0) from claim_cluster_lsh_recent").fetchone()
+    if held > LSH_RECENT_MAX:
+        db.execute("insert into claim_cluster_lsh (key, cluster_id) "
+                   "select key, cluster_id from claim_cluster_lsh_recent order by key")
+        db.execute("delete from claim_cluster_lsh_recent")
+
+
 def unindex_clusters(db: sqlite_utils.Database, cluster_ids: list[int]) -> None:
     """Remove the LSH rows of the clusters among `cluster_ids` (those founded by these
     claims): found by the band keys of their stored signatures, through the index the
-    lookups use, so that claim_cluster_lsh needs no second index by cluster (it has a
-    row per band of every canonical claim: the largest table of the graph after edges)."""
+    lookups use, so that the LSH tables need no second index by cluster (they have a row
+    per band of every canonical claim: the largest table of the graph after edges)."""
     marks = ", ".join("?" * len(cluster_ids))
     rows = db.execute(f"select s.cluster_id, c.type, s.minhash from claim_cluster_signatures s "
                       f"join claim_clusters c on c.id = s.cluster_id where s.cluster_id in ({marks}) "
@@ -167,8 +190,9 @@ def unindex_clusters(db: sqlite_utils.Database, cluster_ids: list[int]) -> None:
         return
     signatures = np.array([from_bytes(blob) for _cid, _type, blob in rows], dtype=np.uint32)
     keys = band_keys_of([ctype for _cid, ctype, _blob in rows], signatures).tolist()
-    db.conn.executemany("delete from claim_cluster_lsh where key = ? and cluster_id = ?",
-                        [(key, cid) for (cid, _type, _blob), band in zip(rows, keys) for key in band])
+    pairs = [(key, cid) for (cid, _type, _blob), band in zip(rows, keys) for key in band]
+    for table in LSH_TABLES:
+        db.conn.executemany(f"delete from {table} where key = ? and cluster_id = ?", pairs)
 
 
 # a leading list number (1、 (2) 三.) and an inline label of a few words (「公安局报案:」)
@@ -377,6 +401,7 @@ def extend_clusters(db: sqlite_utils.Database) -> dict[int, int]:
     """Place the claims of temp.graph_scope (articles new to the graph, after every clustered
     claim) into the stored clusters. Returns claim id → cluster id."""
     clusters = cluster_claims(claims_in_scope(db), SqlLeaderIndex(db))
+    merge_recent_lsh(db)
     store_members(db, clusters)
     add_to_counts(db, clusters)
     return clusters

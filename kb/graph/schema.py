@@ -14,7 +14,7 @@ import sqlite_utils
 
 # Bump when the definition of nodes, edges or clusters changes: a database built with
 # another version is rebuilt in full by the next update instead of being extended.
-GRAPH_VERSION = "5"  # 4: LSH band keys of claim clusters computed with numpy (splitmix64); 5: claims signed with extract.fingerprint's polynomial shingle hash, without list numbers and labels
+GRAPH_VERSION = "6"  # 4: LSH band keys of claim clusters computed with numpy (splitmix64); 5: claims signed with extract.fingerprint's polynomial shingle hash, without list numbers and labels; 6: band keys of clusters founded since the last rebuild in claim_cluster_lsh_recent
 
 TABLES = {
     "graph_state": "key text primary key, value text",
@@ -30,6 +30,8 @@ TABLES = {
                               "cluster_id integer references claim_clusters(id), article_id text, "
                               "independent_article_id text"),
     "claim_cluster_lsh": "key integer, cluster_id integer",
+    # the band keys of clusters founded since the last rebuild (kb.graph.clusters.SqlLeaderIndex)
+    "claim_cluster_lsh_recent": "key integer, cluster_id integer",
     "claim_cluster_signatures": "cluster_id integer primary key, minhash blob",
     "stance_targets": ("claim_id integer primary key, article_id text, independent_article_id text, "
                        "subject text, stance text, cluster_id integer"),
@@ -41,10 +43,12 @@ INDEXES = {
     "claim_cluster_members": [["cluster_id", "independent_article_id"], ["article_id"]],
     # by key only: a removed cluster's rows are found by its band keys (clusters.unindex_clusters)
     "claim_cluster_lsh": [["key"]],
+    "claim_cluster_lsh_recent": [["key"]],
     "stance_targets": [["subject", "stance", "claim_id"], ["subject", "stance", "cluster_id"], ["article_id"]],
 }
 # children first: the order tables are dropped in
-DROP_ORDER = ["edges", "nodes", "claim_cluster_members", "claim_cluster_lsh", "claim_cluster_signatures",
+DROP_ORDER = ["edges", "nodes", "claim_cluster_members", "claim_cluster_lsh", "claim_cluster_lsh_recent",
+              "claim_cluster_signatures",
               "stance_targets", "claim_clusters", "graph_state"]
 
 
