@@ -113,11 +113,39 @@ def to_simplified(text: str) -> str:
 def simplified_lines(lines: list[str]) -> list[str]:
     """`to_simplified` of each line (lines hold no line break), in one OpenCC call: no
     dictionary entry holds a line break, so OpenCC converts each line as it would on its
-    own."""
-    converted = _convert("\n".join(lines)).split("\n")
+    own. When no line needs `_settled`'s corrections (the lengths kept, no character
+    simplified already that tw2s converts, none left that it converts alone: most
+    articles), the converted lines are the answer, found in one numpy pass over all."""
+    joined = "\n".join(lines)
+    converted_text = _convert(joined)
+    converted = converted_text.split("\n")
     if len(converted) != len(lines):
         return [to_simplified(line) for line in lines]
+    if (len(converted_text) == len(joined) and not _holds(_converted_twice_table(), joined)
+            and not _holds(_converted_alone_table(), converted_text)):
+        return converted
     return [_settled(line, c) for line, c in zip(lines, converted)]
+
+
+def _holds(table: np.ndarray, text: str) -> bool:
+    """Whether the text holds a character marked in `table` (a flag per code point)."""
+    return bool(table[_codes(text)].any())
+
+
+def _flags(chars: frozenset[str]) -> np.ndarray:
+    table = np.zeros(0x110000, dtype=bool)
+    table[_codes("".join(chars))] = True
+    return table
+
+
+@lru_cache(maxsize=1)
+def _converted_twice_table() -> np.ndarray:
+    return _flags(_converted_twice())
+
+
+@lru_cache(maxsize=1)
+def _converted_alone_table() -> np.ndarray:
+    return _flags(_converted_alone())
 
 
 def _codes(text: str) -> np.ndarray:
