@@ -52,35 +52,44 @@ def _twice_converted_chars() -> str:
     return "".join(sorted(t for t in set(simplified.values()) if t in simplified))
 
 
-@lru_cache(maxsize=1)
-def _converted_twice() -> frozenset[str]:
-    # sets, not regex character classes: compiling a class of some thousands of characters
-    # took 20-30 ms of every command's first article
-    return frozenset(_twice_converted_chars())
+def _flags(chars: str) -> np.ndarray:
+    """A flag per code point, set for `chars`: a text is checked for any of them in one
+    numpy pass (a regex class of these thousands of characters took 20-30 ms to compile
+    at every command's first article)."""
+    table = np.zeros(0x110000, dtype=bool)
+    table[_codes(chars)] = True
+    return table
+
+
+def _holds(table: np.ndarray, text: str) -> bool:
+    """Whether the text holds a character flagged in `table`."""
+    return bool(table[_codes(text)].any())
 
 
 @lru_cache(maxsize=1)
-def _converted_twice_codes() -> np.ndarray:
-    return _codes(_twice_converted_chars())
+def _converted_twice() -> np.ndarray:
+    return _flags(_twice_converted_chars())
 
 
 def _keep_simplified(text: str, out: str) -> str:
     """`out` (tw2s of `text`, the same length) with the characters of `text` that were
     simplified already put back (position by position, in numpy: lines are long)."""
-    if _converted_twice().isdisjoint(text):
-        return out
     codes = _codes(text)
-    kept = np.where(np.isin(codes, _converted_twice_codes()), codes, _codes(out))
+    twice = _converted_twice()[codes]
+    if not twice.any():
+        return out
+    kept = np.where(twice, codes, _codes(out))
     return kept.astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
 
 
 @lru_cache(maxsize=1)
-def _converted_alone() -> frozenset[str]:
+def _converted_alone() -> np.ndarray:
     """The characters tw2s changes when they stand alone (simplified ones kept aside).
     Its phrase dictionary leaves some of them as they are in context (顯著 → 显著, yet
     著 → 着): found in converted text, they are converted once more."""
     chars, out = _each_cjk_char_converted()
-    return frozenset(c for c, o in zip(chars, out) if o != c and c not in _converted_twice())
+    twice = set(_twice_converted_chars())
+    return _flags("".join(c for c, o in zip(chars, out) if o != c and c not in twice))
 
 
 def _convert_once(text: str, out: str) -> str:
@@ -96,7 +105,7 @@ def _settled(text: str, out: str) -> str:
     nothing: 顯著 → 显著 → 显着 (as simplified 显著 has always become), never 显著 one time
     and 显着 the next."""
     out = _convert_once(text, out)
-    while not _converted_alone().isdisjoint(out):
+    while _holds(_converted_alone(), out):
         again = _convert_once(out, _converter().convert(out))
         if again == out:
             break
@@ -121,31 +130,10 @@ def simplified_lines(lines: list[str]) -> list[str]:
     converted = converted_text.split("\n")
     if len(converted) != len(lines):
         return [to_simplified(line) for line in lines]
-    if (len(converted_text) == len(joined) and not _holds(_converted_twice_table(), joined)
-            and not _holds(_converted_alone_table(), converted_text)):
+    if (len(converted_text) == len(joined) and not _holds(_converted_twice(), joined)
+            and not _holds(_converted_alone(), converted_text)):
         return converted
     return [_settled(line, c) for line, c in zip(lines, converted)]
-
-
-def _holds(table: np.ndarray, text: str) -> bool:
-    """Whether the text holds a character marked in `table` (a flag per code point)."""
-    return bool(table[_codes(text)].any())
-
-
-def _flags(chars: frozenset[str]) -> np.ndarray:
-    table = np.zeros(0x110000, dtype=bool)
-    table[_codes("".join(chars))] = True
-    return table
-
-
-@lru_cache(maxsize=1)
-def _converted_twice_table() -> np.ndarray:
-    return _flags(_converted_twice())
-
-
-@lru_cache(maxsize=1)
-def _converted_alone_table() -> np.ndarray:
-    return _flags(_converted_alone())
 
 
 def _codes(text: str) -> np.ndarray:

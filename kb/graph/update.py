@@ -137,7 +137,7 @@ def _drop_memberships(db: sqlite_utils.Database, stale: list[str], claims: list[
     claims have no other members (else rebuild_reason asked for a rebuild)."""
     claim_ids = [c[0] for c in claims]
     db.execute(f"delete from claim_cluster_members where article_id in ({_marks(stale)})", stale)
-    unindex_clusters(db, claim_ids)
+    unindex_clusters(db, claim_ids)  # reads their signatures: before those go
     for table, column in (("claim_cluster_signatures", "cluster_id"), ("claim_clusters", "id")):
         db.execute(f"delete from [{table}] where [{column}] in ({_marks(claim_ids)})", claim_ids)
     recount(db, sorted({c[1] for c in claims if c[1] is not None} - set(claim_ids)))

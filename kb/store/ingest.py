@@ -13,6 +13,7 @@ import sys
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -117,19 +118,15 @@ def analyse_file(path: Path, max_bytes: int = MAX_BYTES, stored: frozenset[tuple
     return out
 
 
+@lru_cache(maxsize=1)  # once a process (gc.get_freeze_count() walks every frozen object: not per article)
 def _freeze_loaded() -> None:
     """Once a process has analysed an article, its dictionaries, rules, model and memos are
     loaded and live as long as it does: gc.freeze() takes them out of the cyclic garbage
     collector's view, which otherwise scans them all again at every full collection (and,
     in forked workers, would touch the pages they share with the parent). Reference
     counting still frees what is dropped. Once a process: later calls find nothing new
-    worth freezing."""
-    if not _FROZEN:
-        gc.freeze()
-        _FROZEN.append(True)
-
-
-_FROZEN: list[bool] = []  # [True] once _freeze_loaded ran in this process
+    worth freezing (a forked worker inherits the parent's frozen objects, and this cache)."""
+    gc.freeze()
 
 
 @dataclass
